@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# npm test: install what is missing, then run every test stage in order and stop at the
+# first failure. The last line counts stages: "N passed, M failed".
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+export CHROMEDRIVER=/usr/bin/chromedriver
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+STAGES=(
+  "setup|bash scripts/setup.sh --test"
+  "native tests (cargo test)|rm -rf target/oracle && cargo test"
+  "browser tests (wasm-pack test, headless Chromium)|wasm-pack test --headless --chrome --mode no-install"
+  "release build (npm run build)|bash scripts/build.sh"
+  "oracle (ai-edge-litert BUILTIN_REF)|.venv/bin/python tests/oracle/check_oracle.py target/oracle/manifest.json"
+  "end to end (Playwright smoke test)|node tests/e2e/smoke.mjs"
+)
+
+passed=0
+for entry in "${STAGES[@]}"; do
+  name="${entry%%|*}"
+  cmd="${entry#*|}"
+  log "── stage $((passed + 1))/${#STAGES[@]}: $name"
+  start=$SECONDS
+  if bash -c "set -euo pipefail; $cmd"; then
+    passed=$((passed + 1))
+    log "ok: $name ($((SECONDS - start)) s)"
+  else
+    rc=$?
+    printf '%s[litequant] FAILED stage: %s (exit %s, %s s)%s\n' "$RED" "$name" "$rc" "$((SECONDS - start))" "$RESET" >&2
+    printf '[litequant] command: %s\n' "$cmd" >&2
+    printf '[litequant] skipped: %s later stage(s)\n' "$((${#STAGES[@]} - passed - 1))" >&2
+    echo "$passed passed, 1 failed"
+    exit 1
+  fi
+done
+echo "$passed passed, 0 failed"

@@ -1,0 +1,966 @@
+//! The reference interpreter: runs any [`Graph`] (float32, full-integer int8 with int8 /
+//! uint8 / float io, float16-with-DEQUANTIZE, dynamic-range hybrid) with kernels that match
+//! LiteRT's `BUILTIN_REF` resolver.
+//!
+//! **Prepare / run split** (as tflite-micro's Prepare/Eval): [`Interpreter::new`] validates
+//! every operator (input counts, dtypes, shapes, quantization), propagates shapes, turns
+//! quantization parameters into integer multipliers/shifts once, decodes constants once
+//! (float16 constants behind DEQUANTIZE become float32 here) and preallocates one buffer
+//! per tensor. [`Interpreter::invoke`] only dispatches to [`crate::kernels`]; it does not
+//! allocate. [`Interpreter::resize_input`] (dynamic batch) re-runs the prepare step.
+//!
+//! Ops: FULLY_CONNECTED (float32; int8 per-channel or per-tensor; hybrid float-input /
+//! int8-weight with symmetric or asymmetric input quantization), SOFTMAX (float32, int8),
+//! RELU (float32, int8, uint8), QUANTIZE (float32 -> int8/uint8, int8 <-> uint8), DEQUANTIZE
+//! (int8/uint8/float16 -> float32), RESHAPE, and SHAPE / STRIDED_SLICE / PACK in the int32
+//! pattern TF emits for Keras `Flatten` (evaluated at prepare time from shapes).
+
+mod prepare;
+
+use crate::error::{Error, Result};
+use crate::graph::{DType, Graph};
+use crate::kernels::{self, FcDims, HybridScratch, Kernels, Qs8SoftmaxParams, RequantMode};
+use half::f16;
+
+/// Public description of a model input or output (like TFLite's `get_input_details`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TensorDetails {
+    /// Tensor index in the graph.
+    pub index: usize,
+    pub name: String,
+    /// Current shape (after any [`Interpreter::resize_input`]).
+    pub shape: Vec<i32>,
+    /// Shape with `-1` for dynamic dimensions (the shape itself when the graph has none).
+    pub shape_signature: Vec<i32>,
+    pub dtype: DType,
+    /// Quantization scales (empty for float tensors).
+    pub scale: Vec<f32>,
+    /// Quantization zero points (empty for float tensors).
+    pub zero_point: Vec<i64>,
+}
+
+/// A calibration observer: `(tensor index, float32 values)`.
+pub type Observer<'a> = dyn FnMut(usize, &[f32]) + 'a;
+
+/// Options that select between arithmetic variants of the reference kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InterpreterOptions {
+    /// int8 FULLY_CONNECTED requantization (see [`kernels::Requantization`]).
+    pub fc_requant: RequantMode,
+}
+
+impl Default for InterpreterOptions {
+    fn default() -> Self {
+        InterpreterOptions {
+            fc_requant: DEFAULT_FC_REQUANT,
+        }
+    }
+}
+
+/// The int8 FULLY_CONNECTED requantization that reproduces the `*__litert_ref.npy` oracle
+/// outputs (ai-edge-litert 2.3.0, `BUILTIN_REF`); see `tests/interp_reference.rs`.
+pub const DEFAULT_FC_REQUANT: RequantMode = RequantMode::Double;
+
+/// A typed tensor buffer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) enum Buf {
+    #[default]
+    Empty,
+    F32(Vec<f32>),
+    F16(Vec<f16>),
+    I8(Vec<i8>),
+    U8(Vec<u8>),
+    I32(Vec<i32>),
+}
+
+impl Buf {
+    fn kind(&self) -> &'static str {
+        match self {
+            Buf::Empty => "no data",
+            Buf::F32(_) => "float32",
+            Buf::F16(_) => "float16",
+            Buf::I8(_) => "int8",
+            Buf::U8(_) => "uint8",
+            Buf::I32(_) => "int32",
+        }
+    }
+    /// Resizes (reusing the allocation) to `n` elements of `dtype`'s buffer type.
+    fn reset(&mut self, dtype: DType, n: usize) {
+        match (dtype, &mut *self) {
+            (DType::F32, Buf::F32(v)) => v.resize(n, 0.0),
+            (DType::F16, Buf::F16(v)) => v.resize(n, f16::ZERO),
+            (DType::I8, Buf::I8(v)) => v.resize(n, 0),
+            (DType::U8, Buf::U8(v)) => v.resize(n, 0),
+            (DType::I32, Buf::I32(v)) => v.resize(n, 0),
+            (DType::F32, _) => *self = Buf::F32(vec![0.0; n]),
+            (DType::F16, _) => *self = Buf::F16(vec![f16::ZERO; n]),
+            (DType::I8, _) => *self = Buf::I8(vec![0; n]),
+            (DType::U8, _) => *self = Buf::U8(vec![0; n]),
+            (DType::I32, _) => *self = Buf::I32(vec![0; n]),
+            _ => *self = Buf::Empty,
+        }
+    }
+}
+
+/// Run-time state of one tensor.
+#[derive(Clone, Debug)]
+pub(crate) struct Slot {
+    pub(crate) shape: Vec<i32>,
+    pub(crate) data: Buf,
+    /// A graph constant (decoded once in `new`).
+    pub(crate) graph_const: bool,
+    /// Value fixed at prepare time: a graph constant or a folded op output.
+    pub(crate) is_const: bool,
+}
+
+/// One prepared operator: tensor indices plus everything precomputed for its kernel.
+#[derive(Clone, Debug)]
+pub(crate) enum Plan {
+    /// Output computed at prepare time (constant folding, shape arithmetic).
+    Folded,
+    FcF32 {
+        x: usize,
+        w: usize,
+        b: Option<usize>,
+        out: usize,
+        dims: FcDims,
+        act: (f32, f32),
+    },
+    FcQs8 {
+        x: usize,
+        w: usize,
+        b: Option<usize>,
+        out: usize,
+        dims: FcDims,
+        input_offset: i32,
+        weights_offset: i32,
+        output_offset: i32,
+        act: (i32, i32),
+        multiplier: Vec<i32>,
+        shift: Vec<i32>,
+        scale: Vec<f64>,
+    },
+    FcHybrid {
+        x: usize,
+        w: usize,
+        b: Option<usize>,
+        out: usize,
+        dims: FcDims,
+        per_channel_scale: Vec<f32>,
+        row_sums: Vec<i32>,
+        asymmetric: bool,
+        act: (f32, f32),
+        quantized: Vec<i8>,
+        scaling_factors: Vec<f32>,
+        offsets: Vec<i32>,
+    },
+    SoftmaxF32 {
+        x: usize,
+        out: usize,
+        outer: usize,
+        depth: usize,
+        beta: f32,
+    },
+    SoftmaxQs8 {
+        x: usize,
+        out: usize,
+        outer: usize,
+        depth: usize,
+        params: Qs8SoftmaxParams,
+    },
+    ReluF32 {
+        x: usize,
+        out: usize,
+    },
+    ReluQ8 {
+        x: usize,
+        out: usize,
+        in_zp: i32,
+        out_zp: i32,
+        multiplier: i32,
+        shift: i32,
+        act: (i32, i32),
+    },
+    QuantizeF32 {
+        x: usize,
+        out: usize,
+        scale: f32,
+        zero_point: i32,
+    },
+    Requantize {
+        x: usize,
+        out: usize,
+        multiplier: i32,
+        shift: i32,
+        in_zp: i32,
+        out_zp: i32,
+    },
+    DequantizeQ8 {
+        x: usize,
+        out: usize,
+        scale: f64,
+        zero_point: i32,
+    },
+    DequantizeF16 {
+        x: usize,
+        out: usize,
+    },
+    Copy {
+        x: usize,
+        out: usize,
+    },
+}
+
+/// Runs a [`Graph`]; see the module docs.
+pub struct Interpreter {
+    graph: Graph,
+    kernels: &'static Kernels,
+    options: InterpreterOptions,
+    slots: Vec<Slot>,
+    plans: Vec<Plan>,
+    /// Current shape of each graph input.
+    input_shapes: Vec<Vec<i32>>,
+}
+
+impl std::fmt::Debug for Interpreter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interpreter")
+            .field("kernels", &self.kernels.name)
+            .field("tensors", &self.slots.len())
+            .field("ops", &self.plans.len())
+            .finish()
+    }
+}
+
+impl Interpreter {
+    /// Validates and prepares `graph` (see the module docs) with default options.
+    pub fn new(graph: Graph) -> Result<Self> {
+        Self::with_options(graph, InterpreterOptions::default())
+    }
+
+    /// As [`Interpreter::new`], choosing arithmetic variants.
+    pub fn with_options(graph: Graph, options: InterpreterOptions) -> Result<Self> {
+        let mut slots = Vec::with_capacity(graph.tensors.len());
+        for (i, t) in graph.tensors.iter().enumerate() {
+            let (data, graph_const) = if t.data.is_some() {
+                let data = match t.dtype {
+                    DType::F32 => Buf::F32(t.f32_data()?),
+                    DType::F16 => Buf::F16(t.f16_data()?),
+                    DType::I8 => Buf::I8(t.i8_data()?),
+                    DType::I32 => Buf::I32(t.i32_data()?),
+                    DType::U8 => {
+                        let n = t.num_elements()?;
+                        let bytes = t.data.as_deref().unwrap_or_default();
+                        if bytes.len() != n {
+                            return Err(Error::format(format!(
+                                "tensor {i} '{}' buffer holds {} bytes, its shape {:?} needs {n}",
+                                t.name,
+                                bytes.len(),
+                                t.shape
+                            )));
+                        }
+                        Buf::U8(bytes.to_vec())
+                    }
+                    // Decoded lazily: no supported op reads these.
+                    _ => Buf::Empty,
+                };
+                (data, true)
+            } else {
+                (Buf::Empty, false)
+            };
+            slots.push(Slot {
+                shape: t.shape.clone(),
+                data,
+                graph_const,
+                is_const: graph_const,
+            });
+        }
+        let mut input_shapes = Vec::with_capacity(graph.inputs.len());
+        for &i in &graph.inputs {
+            let t = graph.tensors.get(i).ok_or_else(|| {
+                Error::format(format!(
+                    "graph input {i} out of range ({} tensors)",
+                    graph.tensors.len()
+                ))
+            })?;
+            if t.data.is_some() {
+                return Err(Error::invalid(format!(
+                    "graph input {i} '{}' is a constant",
+                    t.name
+                )));
+            }
+            input_shapes.push(t.shape.clone());
+        }
+        for &o in &graph.outputs {
+            if o >= graph.tensors.len() {
+                return Err(Error::format(format!(
+                    "graph output {o} out of range ({} tensors)",
+                    graph.tensors.len()
+                )));
+            }
+        }
+        let mut it = Interpreter {
+            graph,
+            kernels: kernels::ops(),
+            options,
+            slots,
+            plans: Vec::new(),
+            input_shapes,
+        };
+        it.prepare()?;
+        Ok(it)
+    }
+
+    /// The graph being run.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// Details of every graph input, in order.
+    pub fn input_details(&self) -> Vec<TensorDetails> {
+        self.graph.inputs.iter().map(|&i| self.details(i)).collect()
+    }
+
+    /// Details of every graph output, in order.
+    pub fn output_details(&self) -> Vec<TensorDetails> {
+        self.graph
+            .outputs
+            .iter()
+            .map(|&i| self.details(i))
+            .collect()
+    }
+
+    fn details(&self, index: usize) -> TensorDetails {
+        let t = &self.graph.tensors[index];
+        let shape = self.slots[index].shape.clone();
+        let (scale, zero_point) = match &t.quant {
+            Some(q) if q.is_quantized() => (q.scale.clone(), q.zero_point.clone()),
+            _ => (Vec::new(), Vec::new()),
+        };
+        TensorDetails {
+            index,
+            name: t.name.clone(),
+            shape_signature: t.shape_signature.clone().unwrap_or_else(|| t.shape.clone()),
+            shape,
+            dtype: t.dtype,
+            scale,
+            zero_point,
+        }
+    }
+
+    /// Current shape of tensor `idx`.
+    pub fn tensor_shape(&self, idx: usize) -> Result<&[i32]> {
+        self.slots
+            .get(idx)
+            .map(|s| s.shape.as_slice())
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "tensor index {idx} out of range ({} tensors)",
+                    self.slots.len()
+                ))
+            })
+    }
+
+    /// Resizes graph input `i` (e.g. a new batch size for `shape_signature [-1, n]`) and
+    /// re-runs shape propagation and preparation. Only dimensions that the signature marks
+    /// `-1` may change when the graph has a signature.
+    pub fn resize_input(&mut self, i: usize, dims: &[i32]) -> Result<()> {
+        let idx = self.input_index(i)?;
+        let t = &self.graph.tensors[idx];
+        let what = format!("resize of input {i} ('{}')", t.name);
+        if dims.len() != t.shape.len() {
+            return Err(Error::shape(what, &t.shape, dims));
+        }
+        if dims.iter().any(|&d| d < 0) {
+            return Err(Error::shape(what, "non-negative dimensions", dims));
+        }
+        if let Some(sig) = &t.shape_signature {
+            let ok =
+                sig.len() == dims.len() && sig.iter().zip(dims).all(|(&s, &d)| s == -1 || s == d);
+            if !ok {
+                return Err(Error::shape(
+                    what,
+                    format!("shape matching signature {sig:?}"),
+                    dims,
+                ));
+            }
+        }
+        let old = std::mem::replace(&mut self.input_shapes[i], dims.to_vec());
+        if let Err(e) = self.prepare() {
+            self.input_shapes[i] = old;
+            self.prepare()?;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn input_index(&self, i: usize) -> Result<usize> {
+        self.graph.inputs.get(i).copied().ok_or_else(|| {
+            Error::invalid(format!(
+                "input {i} out of range (model has {} inputs)",
+                self.graph.inputs.len()
+            ))
+        })
+    }
+
+    fn output_index(&self, i: usize) -> Result<usize> {
+        self.graph.outputs.get(i).copied().ok_or_else(|| {
+            Error::invalid(format!(
+                "output {i} out of range (model has {} outputs)",
+                self.graph.outputs.len()
+            ))
+        })
+    }
+
+    fn set_input<T: Copy>(
+        &mut self,
+        i: usize,
+        data: &[T],
+        got: &str,
+        pick: impl Fn(&mut Buf) -> Option<&mut Vec<T>>,
+    ) -> Result<()> {
+        let idx = self.input_index(i)?;
+        let name = &self.graph.tensors[idx].name;
+        let slot = &mut self.slots[idx];
+        let dtype = self.graph.tensors[idx].dtype;
+        let shape = slot.shape.clone();
+        let Some(buf) = pick(&mut slot.data) else {
+            return Err(Error::invalid(format!(
+                "input {i} ('{name}') is {}, got {got} data",
+                dtype.name()
+            )));
+        };
+        if buf.len() != data.len() {
+            return Err(Error::invalid(format!(
+                "input {i} ('{name}') expects {} values (shape {shape:?}), got {}",
+                buf.len(),
+                data.len()
+            )));
+        }
+        buf.copy_from_slice(data);
+        Ok(())
+    }
+
+    /// Copies float32 data into graph input `i` (length must match its current shape).
+    pub fn set_input_f32(&mut self, i: usize, data: &[f32]) -> Result<()> {
+        self.set_input(i, data, "float32", |b| {
+            if let Buf::F32(v) = b {
+                Some(v)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Copies int8 data into graph input `i`.
+    pub fn set_input_i8(&mut self, i: usize, data: &[i8]) -> Result<()> {
+        self.set_input(i, data, "int8", |b| {
+            if let Buf::I8(v) = b {
+                Some(v)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Copies uint8 data into graph input `i`.
+    pub fn set_input_u8(&mut self, i: usize, data: &[u8]) -> Result<()> {
+        self.set_input(i, data, "uint8", |b| {
+            if let Buf::U8(v) = b {
+                Some(v)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Float32 graph output `i`.
+    pub fn output_f32(&self, i: usize) -> Result<Vec<f32>> {
+        self.tensor_f32(self.output_index(i)?)
+    }
+
+    /// Int8 graph output `i`.
+    pub fn output_i8(&self, i: usize) -> Result<Vec<i8>> {
+        self.tensor_i8(self.output_index(i)?)
+    }
+
+    /// Uint8 graph output `i`.
+    pub fn output_u8(&self, i: usize) -> Result<Vec<u8>> {
+        self.tensor_u8(self.output_index(i)?)
+    }
+
+    fn slot(&self, idx: usize) -> Result<&Slot> {
+        self.slots.get(idx).ok_or_else(|| {
+            Error::invalid(format!(
+                "tensor index {idx} out of range ({} tensors)",
+                self.slots.len()
+            ))
+        })
+    }
+
+    fn wrong_type(&self, idx: usize, want: &str) -> Error {
+        let t = &self.graph.tensors[idx];
+        Error::invalid(format!(
+            "tensor {idx} ('{}') is {} ({}), not {want}",
+            t.name,
+            t.dtype.name(),
+            self.slots[idx].data.kind()
+        ))
+    }
+
+    /// Float32 contents of any tensor (an intermediate after [`Interpreter::invoke`]).
+    pub fn tensor_f32(&self, idx: usize) -> Result<Vec<f32>> {
+        match &self.slot(idx)?.data {
+            Buf::F32(v) => Ok(v.clone()),
+            _ => Err(self.wrong_type(idx, "float32")),
+        }
+    }
+
+    /// Int8 contents of any tensor.
+    pub fn tensor_i8(&self, idx: usize) -> Result<Vec<i8>> {
+        match &self.slot(idx)?.data {
+            Buf::I8(v) => Ok(v.clone()),
+            _ => Err(self.wrong_type(idx, "int8")),
+        }
+    }
+
+    /// Uint8 contents of any tensor.
+    pub fn tensor_u8(&self, idx: usize) -> Result<Vec<u8>> {
+        match &self.slot(idx)?.data {
+            Buf::U8(v) => Ok(v.clone()),
+            _ => Err(self.wrong_type(idx, "uint8")),
+        }
+    }
+
+    /// Int32 contents of any tensor.
+    pub fn tensor_i32(&self, idx: usize) -> Result<Vec<i32>> {
+        match &self.slot(idx)?.data {
+            Buf::I32(v) => Ok(v.clone()),
+            _ => Err(self.wrong_type(idx, "int32")),
+        }
+    }
+
+    /// Runs the graph on the current inputs.
+    pub fn invoke(&mut self) -> Result<()> {
+        self.run(None)
+    }
+
+    /// Runs the graph and calls `obs(tensor_index, values)` with every float32 activation:
+    /// the float32 graph inputs first, then each operator's float32 outputs in execution
+    /// order (constants and values folded at prepare time are not activations and are
+    /// skipped). This is what calibration observes.
+    pub fn invoke_observed(&mut self, obs: &mut dyn FnMut(usize, &[f32])) -> Result<()> {
+        self.run(Some(obs))
+    }
+
+    fn run(&mut self, mut obs: Option<&mut Observer>) -> Result<()> {
+        if let Some(o) = obs.as_deref_mut() {
+            for &i in &self.graph.inputs {
+                if let Buf::F32(v) = &self.slots[i].data {
+                    o(i, v);
+                }
+            }
+        }
+        let mut plans = std::mem::take(&mut self.plans);
+        let mut result = Ok(());
+        for (op_index, plan) in plans.iter_mut().enumerate() {
+            if let Err(e) = self.exec(plan) {
+                let op = &self.graph.ops[op_index];
+                result = Err(Error::invalid(format!(
+                    "op {op_index} ({}): {e}",
+                    op.kind.name()
+                )));
+                break;
+            }
+            if let (Some(o), false) = (obs.as_deref_mut(), matches!(plan, Plan::Folded)) {
+                for &t in &self.graph.ops[op_index].outputs {
+                    if let Some(Buf::F32(v)) = usize::try_from(t)
+                        .ok()
+                        .and_then(|t| self.slots.get(t))
+                        .map(|s| &s.data)
+                    {
+                        o(t as usize, v);
+                    }
+                }
+            }
+        }
+        self.plans = plans;
+        result
+    }
+
+    /// Executes one prepared op. The output buffer is moved out of its slot while the
+    /// kernel runs (no allocation), so inputs can be borrowed from the other slots.
+    fn exec(&mut self, plan: &mut Plan) -> Result<()> {
+        let out = match plan {
+            Plan::Folded => return Ok(()),
+            Plan::FcF32 { out, .. }
+            | Plan::FcQs8 { out, .. }
+            | Plan::FcHybrid { out, .. }
+            | Plan::SoftmaxF32 { out, .. }
+            | Plan::SoftmaxQs8 { out, .. }
+            | Plan::ReluF32 { out, .. }
+            | Plan::ReluQ8 { out, .. }
+            | Plan::QuantizeF32 { out, .. }
+            | Plan::Requantize { out, .. }
+            | Plan::DequantizeQ8 { out, .. }
+            | Plan::DequantizeF16 { out, .. }
+            | Plan::Copy { out, .. } => *out,
+        };
+        let mut out_buf = std::mem::take(&mut self.slots[out].data);
+        let r = exec_into(self.kernels, &self.slots, plan, &mut out_buf);
+        self.slots[out].data = out_buf;
+        r
+    }
+
+    /// (Re)runs shape propagation and per-op preparation for the current input shapes.
+    fn prepare(&mut self) -> Result<()> {
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if !slot.graph_const {
+                slot.is_const = false;
+                slot.shape = self.graph.tensors[i].shape.clone();
+            }
+        }
+        for (k, &i) in self.graph.inputs.iter().enumerate() {
+            self.slots[i].shape = self.input_shapes[k].clone();
+            let n = crate::graph::num_elements(&self.slots[i].shape).ok_or_else(|| {
+                Error::shape(format!("input {k}"), "valid dims", &self.slots[i].shape)
+            })?;
+            self.slots[i].data.reset(self.graph.tensors[i].dtype, n);
+        }
+        let mut plans = Vec::with_capacity(self.graph.ops.len());
+        let mut available: Vec<bool> = self.slots.iter().map(|s| s.graph_const).collect();
+        for &i in &self.graph.inputs {
+            available[i] = true;
+        }
+        for op_index in 0..self.graph.ops.len() {
+            let plan = prepare::prepare_op(self, op_index, &mut available).map_err(|e| {
+                let op = &self.graph.ops[op_index];
+                annotate(e, op_index, op.kind.name(), op.version)
+            })?;
+            plans.push(plan);
+        }
+        for &o in &self.graph.outputs {
+            if !available[o] {
+                return Err(Error::invalid(format!(
+                    "graph output {o} ('{}') is never computed",
+                    self.graph.tensors[o].name
+                )));
+            }
+        }
+        self.plans = plans;
+        Ok(())
+    }
+}
+
+/// Prefixes an error with the op that raised it.
+fn annotate(e: Error, op_index: usize, name: &str, version: i32) -> Error {
+    let ctx = format!("op {op_index} ({name} v{version})");
+    match e {
+        Error::InvalidArgument(m) => Error::InvalidArgument(format!("{ctx}: {m}")),
+        Error::Unsupported(m) => Error::Unsupported(format!("{ctx}: {m}")),
+        Error::Shape {
+            what,
+            expected,
+            got,
+        } => Error::Shape {
+            what: format!("{ctx}: {what}"),
+            expected,
+            got,
+        },
+        Error::Format { what, offset } => Error::Format {
+            what: format!("{ctx}: {what}"),
+            offset,
+        },
+        other => other,
+    }
+}
+
+fn f32s(slots: &[Slot], i: usize) -> Result<&[f32]> {
+    match &slots[i].data {
+        Buf::F32(v) => Ok(v),
+        b => Err(Error::invalid(format!(
+            "tensor {i} holds {}, expected float32",
+            b.kind()
+        ))),
+    }
+}
+fn i8s(slots: &[Slot], i: usize) -> Result<&[i8]> {
+    match &slots[i].data {
+        Buf::I8(v) => Ok(v),
+        b => Err(Error::invalid(format!(
+            "tensor {i} holds {}, expected int8",
+            b.kind()
+        ))),
+    }
+}
+fn i32s(slots: &[Slot], i: usize) -> Result<&[i32]> {
+    match &slots[i].data {
+        Buf::I32(v) => Ok(v),
+        b => Err(Error::invalid(format!(
+            "tensor {i} holds {}, expected int32",
+            b.kind()
+        ))),
+    }
+}
+
+fn out_mismatch(out: &Buf, want: &str) -> Error {
+    Error::invalid(format!(
+        "output buffer holds {}, expected {want}",
+        out.kind()
+    ))
+}
+
+fn exec_into(k: &Kernels, slots: &[Slot], plan: &mut Plan, out: &mut Buf) -> Result<()> {
+    match plan {
+        Plan::Folded => {}
+        Plan::FcF32 {
+            x, w, b, dims, act, ..
+        } => {
+            let Buf::F32(o) = out else {
+                return Err(out_mismatch(out, "float32"));
+            };
+            let bias = b.map(|b| f32s(slots, b)).transpose()?;
+            let p = kernels::F32FcParams {
+                act_min: act.0,
+                act_max: act.1,
+            };
+            (k.f32_fully_connected)(&p, f32s(slots, *x)?, f32s(slots, *w)?, bias, o, *dims);
+        }
+        Plan::FcQs8 {
+            x,
+            w,
+            b,
+            dims,
+            input_offset,
+            weights_offset,
+            output_offset,
+            act,
+            multiplier,
+            shift,
+            scale,
+            ..
+        } => {
+            let Buf::I8(o) = out else {
+                return Err(out_mismatch(out, "int8"));
+            };
+            let bias = b.map(|b| i32s(slots, b)).transpose()?;
+            let requant = if scale.is_empty() {
+                kernels::Requantization::FixedPoint { multiplier, shift }
+            } else {
+                kernels::Requantization::Double { scale }
+            };
+            let p = kernels::Qs8FcParams {
+                input_offset: *input_offset,
+                weights_offset: *weights_offset,
+                output_offset: *output_offset,
+                act_min: act.0,
+                act_max: act.1,
+                requant,
+            };
+            (k.qs8_fully_connected)(&p, i8s(slots, *x)?, i8s(slots, *w)?, bias, o, *dims);
+        }
+        Plan::FcHybrid {
+            x,
+            w,
+            b,
+            dims,
+            per_channel_scale,
+            row_sums,
+            asymmetric,
+            act,
+            quantized,
+            scaling_factors,
+            offsets,
+            ..
+        } => {
+            let Buf::F32(o) = out else {
+                return Err(out_mismatch(out, "float32"));
+            };
+            let bias = b.map(|b| f32s(slots, b)).transpose()?;
+            let p = kernels::HybridFcParams {
+                per_channel_scale,
+                row_sums,
+                asymmetric: *asymmetric,
+                act_min: act.0,
+                act_max: act.1,
+            };
+            let mut scratch = HybridScratch {
+                quantized,
+                scaling_factors,
+                offsets,
+            };
+            (k.qs8_hybrid_fully_connected)(
+                &p,
+                f32s(slots, *x)?,
+                i8s(slots, *w)?,
+                bias,
+                o,
+                *dims,
+                &mut scratch,
+            );
+        }
+        Plan::SoftmaxF32 {
+            x,
+            outer,
+            depth,
+            beta,
+            ..
+        } => {
+            let Buf::F32(o) = out else {
+                return Err(out_mismatch(out, "float32"));
+            };
+            (k.f32_softmax)(f32s(slots, *x)?, o, *outer, *depth, *beta);
+        }
+        Plan::SoftmaxQs8 {
+            x,
+            outer,
+            depth,
+            params,
+            ..
+        } => {
+            let Buf::I8(o) = out else {
+                return Err(out_mismatch(out, "int8"));
+            };
+            (k.qs8_softmax)(params, i8s(slots, *x)?, o, *outer, *depth);
+        }
+        Plan::ReluF32 { x, .. } => {
+            let Buf::F32(o) = out else {
+                return Err(out_mismatch(out, "float32"));
+            };
+            kernels::generic::f32_relu_generic(f32s(slots, *x)?, o);
+        }
+        Plan::ReluQ8 {
+            x,
+            in_zp,
+            out_zp,
+            multiplier,
+            shift,
+            act,
+            ..
+        } => match (&slots[*x].data, out) {
+            (Buf::I8(i), Buf::I8(o)) => kernels::generic::qx8_relu_generic(
+                i,
+                o,
+                *in_zp,
+                *out_zp,
+                *multiplier,
+                *shift,
+                act.0,
+                act.1,
+            ),
+            (Buf::U8(i), Buf::U8(o)) => kernels::generic::qx8_relu_generic(
+                i,
+                o,
+                *in_zp,
+                *out_zp,
+                *multiplier,
+                *shift,
+                act.0,
+                act.1,
+            ),
+            (i, o) => {
+                return Err(Error::invalid(format!(
+                    "RELU on {} -> {}",
+                    i.kind(),
+                    o.kind()
+                )))
+            }
+        },
+        Plan::QuantizeF32 {
+            x,
+            scale,
+            zero_point,
+            ..
+        } => {
+            let input = f32s(slots, *x)?;
+            match out {
+                Buf::I8(o) => kernels::generic::qx8_quantize_generic(input, o, *scale, *zero_point),
+                Buf::U8(o) => kernels::generic::qx8_quantize_generic(input, o, *scale, *zero_point),
+                o => return Err(out_mismatch(o, "int8 or uint8")),
+            }
+        }
+        Plan::Requantize {
+            x,
+            multiplier,
+            shift,
+            in_zp,
+            out_zp,
+            ..
+        } => {
+            use kernels::generic::qx8_requantize_generic as rq;
+            let (m, s, iz, oz) = (*multiplier, *shift, *in_zp, *out_zp);
+            match (&slots[*x].data, out) {
+                (Buf::I8(i), Buf::U8(o)) => rq(i, o, m, s, iz, oz),
+                (Buf::U8(i), Buf::I8(o)) => rq(i, o, m, s, iz, oz),
+                (Buf::I8(i), Buf::I8(o)) => rq(i, o, m, s, iz, oz),
+                (Buf::U8(i), Buf::U8(o)) => rq(i, o, m, s, iz, oz),
+                (i, o) => {
+                    return Err(Error::invalid(format!(
+                        "QUANTIZE on {} -> {}",
+                        i.kind(),
+                        o.kind()
+                    )))
+                }
+            }
+        }
+        Plan::DequantizeQ8 {
+            x,
+            scale,
+            zero_point,
+            ..
+        } => {
+            let Buf::F32(o) = out else {
+                return Err(out_mismatch(out, "float32"));
+            };
+            match &slots[*x].data {
+                Buf::I8(i) => kernels::generic::qx8_dequantize_generic(i, o, *scale, *zero_point),
+                Buf::U8(i) => kernels::generic::qx8_dequantize_generic(i, o, *scale, *zero_point),
+                i => return Err(Error::invalid(format!("DEQUANTIZE of {}", i.kind()))),
+            }
+        }
+        Plan::DequantizeF16 { x, .. } => {
+            let Buf::F32(o) = out else {
+                return Err(out_mismatch(out, "float32"));
+            };
+            let Buf::F16(i) = &slots[*x].data else {
+                return Err(Error::invalid(format!(
+                    "DEQUANTIZE of {}",
+                    slots[*x].data.kind()
+                )));
+            };
+            kernels::generic::f16_to_f32_generic(i, o);
+        }
+        Plan::Copy { x, .. } => copy_buf(&slots[*x].data, out)?,
+    }
+    Ok(())
+}
+
+/// Copies same-typed, same-length data (RESHAPE).
+pub(crate) fn copy_buf(src: &Buf, dst: &mut Buf) -> Result<()> {
+    fn cp<T: Copy>(s: &[T], d: &mut [T]) -> Result<()> {
+        if s.len() != d.len() {
+            return Err(Error::invalid(format!(
+                "copy of {} elements into {}",
+                s.len(),
+                d.len()
+            )));
+        }
+        d.copy_from_slice(s);
+        Ok(())
+    }
+    match (src, dst) {
+        (Buf::F32(s), Buf::F32(d)) => cp(s, d),
+        (Buf::F16(s), Buf::F16(d)) => cp(s, d),
+        (Buf::I8(s), Buf::I8(d)) => cp(s, d),
+        (Buf::U8(s), Buf::U8(d)) => cp(s, d),
+        (Buf::I32(s), Buf::I32(d)) => cp(s, d),
+        (s, d) => Err(Error::invalid(format!(
+            "copy of {} into {}",
+            s.kind(),
+            d.kind()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

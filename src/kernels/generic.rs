@@ -1,0 +1,522 @@
+//! Scalar reference kernels (always compiled). Each one follows the arithmetic of the
+//! TFLite reference kernel named in its doc, step for step, because our outputs must match
+//! LiteRT's `BUILTIN_REF` resolver bit for bit. Callers guarantee slice lengths (the
+//! interpreter checks them at prepare time); kernels never allocate.
+
+use super::fixedpoint::{
+    exp_on_negative_values, get_reciprocal, multiply_by_quantized_multiplier,
+    multiply_by_quantized_multiplier_greater_than_one, rescale, rounding_divide_by_pot,
+    saturating_rounding_doubling_high_mul,
+};
+use super::{
+    F32FcParams, FcDims, HybridFcParams, HybridScratch, Qs8FcParams, Qs8SoftmaxParams, QuantInt,
+    Requantization,
+};
+
+/// C++ `std::max(a, b)`: `(a < b) ? b : a` (keeps a NaN `a`, unlike `f32::max`).
+#[inline]
+pub fn cpp_max(a: f32, b: f32) -> f32 {
+    if a < b {
+        b
+    } else {
+        a
+    }
+}
+
+/// C++ `std::min(a, b)`: `(b < a) ? b : a`.
+#[inline]
+pub fn cpp_min(a: f32, b: f32) -> f32 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+/// TFLite `ActivationFunctionWithMinMax`: `min(max(x, lo), hi)` with C++ semantics
+/// (so `+inf` becomes `FLT_MAX` when there is no fused activation, as in TFLite).
+#[inline]
+pub fn f32_clamp_activation(x: f32, lo: f32, hi: f32) -> f32 {
+    cpp_min(cpp_max(x, lo), hi)
+}
+
+/// The float dot product of one input row with one weight row.
+///
+/// **The one place that fixes the float FC summation order.** TF's calibrator ran
+/// TFLite's optimized float kernels (not the reference ones), and our calibration must
+/// reproduce its min/max bit for bit. Its order, found by testing candidate orders against
+/// the calibrated reference models (`tests/convert_reference.rs`,
+/// `calibration_ranges_match_tensorflow`): the Eigen GEMV with 8-float AVX packets and no
+/// FMA — lane `l` accumulates the products `k ≡ l (mod 8)` from 0.0f, the lanes are reduced
+/// as a tree ((l, l+4), then (l, l+2), then (l, l+1)), and the `in % 8` tail products are
+/// added one by one to the reduced sum. Every reference width is a multiple of 8, so the
+/// tail order is the documented Eigen loop but not pinned down by a fixture. The SIMD128
+/// version (two `f32x4` accumulators) computes exactly the same sums. LiteRT's reference
+/// kernel sums left to right; outputs differ from it by float rounding only (≤ 1e-6 on
+/// the fixtures).
+#[inline]
+pub fn f32_dot_generic(x: &[f32], w: &[f32]) -> f32 {
+    let n = x.len().min(w.len());
+    let main = n - n % 8;
+    let mut lanes = [0.0f32; 8];
+    for (xc, wc) in x[..main].chunks_exact(8).zip(w[..main].chunks_exact(8)) {
+        for l in 0..8 {
+            lanes[l] += xc[l] * wc[l];
+        }
+    }
+    let q = [
+        lanes[0] + lanes[4],
+        lanes[1] + lanes[5],
+        lanes[2] + lanes[6],
+        lanes[3] + lanes[7],
+    ];
+    let h = [q[0] + q[2], q[1] + q[3]];
+    let mut acc = h[0] + h[1];
+    for k in main..n {
+        acc += x[k] * w[k];
+    }
+    acc
+}
+
+/// `reference_ops::FullyConnected` (float): `clamp(dot(x_b, w_c) + bias_c)`.
+pub fn f32_fully_connected_generic(
+    p: &F32FcParams,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+    d: FcDims,
+) {
+    for b in 0..d.batches {
+        let xr = &x[b * d.in_dim..(b + 1) * d.in_dim];
+        let orow = &mut out[b * d.out_dim..(b + 1) * d.out_dim];
+        for (c, o) in orow.iter_mut().enumerate() {
+            let total = f32_dot_generic(xr, &w[c * d.in_dim..(c + 1) * d.in_dim]);
+            let bias_value = bias.map_or(0.0, |bv| bv[c]);
+            *o = f32_clamp_activation(total + bias_value, p.act_min, p.act_max);
+        }
+    }
+}
+
+/// `reference_integer_ops::FullyConnected` / `FullyConnectedPerChannel` (int8 in, int8
+/// weights, int32 bias, int8 out): `acc = Σ (w + w_off) * (x + x_off) + bias` in int32,
+/// requantized per channel, `+ output_offset`, clamped to the activation range.
+pub fn qs8_fully_connected_generic(
+    p: &Qs8FcParams,
+    x: &[i8],
+    w: &[i8],
+    bias: Option<&[i32]>,
+    out: &mut [i8],
+    d: FcDims,
+) {
+    for b in 0..d.batches {
+        let xr = &x[b * d.in_dim..(b + 1) * d.in_dim];
+        for c in 0..d.out_dim {
+            let wr = &w[c * d.in_dim..(c + 1) * d.in_dim];
+            let mut acc: i32 = 0;
+            for (&xv, &wv) in xr.iter().zip(wr) {
+                let term = (wv as i32 + p.weights_offset).wrapping_mul(xv as i32 + p.input_offset);
+                acc = acc.wrapping_add(term);
+            }
+            if let Some(bv) = bias {
+                acc = acc.wrapping_add(bv[c]);
+            }
+            let scaled = match p.requant {
+                Requantization::FixedPoint { multiplier, shift } => {
+                    multiply_by_quantized_multiplier(acc, multiplier[c], shift[c])
+                }
+                // C `round` (half away from zero); the C++ cast of an out-of-range double
+                // is undefined, Rust's `as` saturates.
+                Requantization::Double { scale } => (acc as f64 * scale[c]).round() as i32,
+            };
+            let v = scaled
+                .wrapping_add(p.output_offset)
+                .clamp(p.act_min, p.act_max);
+            out[b * d.out_dim + c] = v as i8;
+        }
+    }
+}
+
+/// `tensor_utils::PortableSymmetricQuantizeFloats`: `scale = max|x| / 127`,
+/// `q = clamp(round(x * (127 / max|x|)), -127, 127)`; all-zero rows give scale 1.
+pub fn f32_symmetric_quantize_generic(x: &[f32], q: &mut [i8]) -> f32 {
+    let (mut min_v, mut max_v) = (f32::INFINITY, f32::NEG_INFINITY);
+    for &v in x {
+        min_v = cpp_min(min_v, v);
+        max_v = cpp_max(max_v, v);
+    }
+    let range = cpp_max(min_v.abs(), max_v.abs());
+    if range == 0.0 || x.is_empty() {
+        q.iter_mut().for_each(|v| *v = 0);
+        return 1.0;
+    }
+    let inv = 127.0f32 / range;
+    for (qv, &v) in q.iter_mut().zip(x) {
+        let r = (v * inv).round() as i32;
+        *qv = r.clamp(-127, 127) as i8;
+    }
+    range / 127.0
+}
+
+/// `tensor_utils::PortableAsymmetricQuantizeFloats`: range widened to include 0, scale and
+/// zero point in double (zero point from whichever end has the smaller error, nudged into
+/// [-128, 127]), then `q = clamp(round(zp + x * (1.0f / (float)scale)))` in float.
+/// Returns `(scaling_factor, offset)`.
+pub fn f32_asymmetric_quantize_generic(x: &[f32], q: &mut [i8]) -> (f32, i32) {
+    let (mut min_v, mut max_v) = (f32::INFINITY, f32::NEG_INFINITY);
+    for &v in x {
+        min_v = cpp_min(min_v, v);
+        max_v = cpp_max(max_v, v);
+    }
+    if x.is_empty() {
+        return (1.0, 0);
+    }
+    let rmin = cpp_min(0.0, min_v) as f64;
+    let rmax = cpp_max(0.0, max_v) as f64;
+    if rmin == rmax {
+        q.iter_mut().for_each(|v| *v = 0);
+        return (1.0, 0);
+    }
+    let (qmin, qmax) = (-128.0f64, 127.0f64);
+    let scale = (rmax - rmin) / (qmax - qmin);
+    let zp_from_min = qmin - rmin / scale;
+    let zp_from_max = qmax - rmax / scale;
+    let err_min = qmin.abs() + (rmin / scale).abs();
+    let err_max = qmax.abs() + (rmax / scale).abs();
+    let zp_double = if err_min < err_max {
+        zp_from_min
+    } else {
+        zp_from_max
+    };
+    let offset: i32 = if zp_double <= qmin {
+        -128
+    } else if zp_double >= qmax {
+        127
+    } else {
+        zp_double.round() as i32
+    };
+    let scaling_factor = scale as f32;
+    let inv = 1.0f32 / scaling_factor;
+    for (qv, &v) in q.iter_mut().zip(x) {
+        let r = (offset as f32 + v * inv).round() as i32;
+        *qv = r.clamp(-128, 127) as i8;
+    }
+    (scaling_factor, offset)
+}
+
+/// `fully_connected.cc` `EvalHybridDense` with the portable tensor utils: output = bias;
+/// if the whole input is zero only the activation is applied; otherwise each batch row
+/// is quantized (asymmetric or symmetric), then per channel
+/// `out += (float)(Σ w*q - row_sum*offset) * (scaling_factor * w_scale)`, then the
+/// activation.
+pub fn qs8_hybrid_fully_connected_generic(
+    p: &HybridFcParams,
+    x: &[f32],
+    w: &[i8],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+    d: FcDims,
+    s: &mut HybridScratch,
+) {
+    let total = d.batches * d.in_dim;
+    for b in 0..d.batches {
+        let orow = &mut out[b * d.out_dim..(b + 1) * d.out_dim];
+        match bias {
+            Some(bv) => orow.copy_from_slice(&bv[..d.out_dim]),
+            None => orow.iter_mut().for_each(|v| *v = 0.0),
+        }
+    }
+    let all_zero = x[..total].iter().all(|&v| v == 0.0);
+    if !all_zero {
+        for b in 0..d.batches {
+            let xr = &x[b * d.in_dim..(b + 1) * d.in_dim];
+            let qr = &mut s.quantized[b * d.in_dim..(b + 1) * d.in_dim];
+            if p.asymmetric {
+                let (sf, off) = f32_asymmetric_quantize_generic(xr, qr);
+                s.scaling_factors[b] = sf;
+                s.offsets[b] = off;
+            } else {
+                s.scaling_factors[b] = f32_symmetric_quantize_generic(xr, qr);
+                s.offsets[b] = 0;
+            }
+        }
+        for b in 0..d.batches {
+            let qr = &s.quantized[b * d.in_dim..(b + 1) * d.in_dim];
+            let batch_scaling_factor = s.scaling_factors[b];
+            let batch_offset = s.offsets[b];
+            for c in 0..d.out_dim {
+                let wr = &w[c * d.in_dim..(c + 1) * d.in_dim];
+                let scale = batch_scaling_factor * p.per_channel_scale[c];
+                let mut dotprod: i32 = 0;
+                for (&wv, &qv) in wr.iter().zip(qr) {
+                    dotprod = dotprod.wrapping_add(wv as i32 * qv as i32);
+                }
+                dotprod = dotprod.wrapping_sub(p.row_sums[c].wrapping_mul(batch_offset));
+                out[b * d.out_dim + c] += dotprod as f32 * scale;
+            }
+        }
+    }
+    for v in out[..d.batches * d.out_dim].iter_mut() {
+        *v = f32_clamp_activation(*v, p.act_min, p.act_max);
+    }
+}
+
+/// `reference_ops::Softmax` (float): per row, `max`, `e_c = exp((x_c - max) * beta)`,
+/// `sum += e_c` in order, `out_c = e_c / sum`.
+pub fn f32_softmax_generic(x: &[f32], out: &mut [f32], outer: usize, depth: usize, beta: f32) {
+    for i in 0..outer {
+        let xr = &x[i * depth..(i + 1) * depth];
+        let orow = &mut out[i * depth..(i + 1) * depth];
+        let mut max = f32::MIN;
+        for &v in xr {
+            max = cpp_max(max, v);
+        }
+        let mut sum = 0.0f32;
+        for (o, &v) in orow.iter_mut().zip(xr) {
+            let e = ((v - max) * beta).exp();
+            *o = e;
+            sum += e;
+        }
+        for o in orow.iter_mut() {
+            *o /= sum;
+        }
+    }
+}
+
+/// `reference_ops::Softmax<int8_t, int8_t>`: fixed-point exp of the rescaled differences
+/// to the row max (Q5.26 in, Q0.31 out), sum in Q12.19, reciprocal via `GetReciprocal`,
+/// output in 1/256 steps offset by -128. Differences below `diff_min` contribute 0 and
+/// give -128.
+pub fn qs8_softmax_generic(
+    p: &Qs8SoftmaxParams,
+    x: &[i8],
+    out: &mut [i8],
+    outer: usize,
+    depth: usize,
+) {
+    const SCALED_DIFF_INTEGER_BITS: i32 = 5;
+    const ACCUMULATION_INTEGER_BITS: i32 = 12;
+    let exp_of_diff = |diff: i32| {
+        let rescaled = multiply_by_quantized_multiplier_greater_than_one(
+            diff,
+            p.input_multiplier,
+            p.input_left_shift,
+        );
+        exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS)
+    };
+    for i in 0..outer {
+        let xr = &x[i * depth..(i + 1) * depth];
+        let orow = &mut out[i * depth..(i + 1) * depth];
+        let max_in_row = xr.iter().copied().max().unwrap_or(i8::MIN) as i32;
+        let mut sum_of_exps: i32 = 0;
+        for &v in xr {
+            let diff = v as i32 - max_in_row;
+            if diff >= p.diff_min {
+                sum_of_exps = sum_of_exps.wrapping_add(rescale(
+                    exp_of_diff(diff),
+                    0,
+                    ACCUMULATION_INTEGER_BITS,
+                ));
+            }
+        }
+        let (shifted_scale, num_bits_over_unit) =
+            get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS);
+        let exponent = num_bits_over_unit + 31 - 8;
+        for (o, &v) in orow.iter_mut().zip(xr) {
+            let diff = v as i32 - max_in_row;
+            *o = if diff >= p.diff_min {
+                let e = exp_of_diff(diff);
+                let unsat = rounding_divide_by_pot(
+                    saturating_rounding_doubling_high_mul(shifted_scale, e),
+                    exponent,
+                );
+                unsat.wrapping_add(-128).clamp(-128, 127) as i8
+            } else {
+                i8::MIN
+            };
+        }
+    }
+}
+
+/// float RELU (`max(0, x)`, C++ semantics).
+pub fn f32_relu_generic(x: &[f32], out: &mut [f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = cpp_max(v, 0.0);
+    }
+}
+
+/// Quantized RELU (`reference_ops::ReluX`): requantize `x - in_zp` by
+/// `(multiplier, shift)`, add `out_zp`, clamp to `[act_min, act_max]`.
+#[allow(clippy::too_many_arguments)]
+pub fn qx8_relu_generic<T: QuantInt>(
+    x: &[T],
+    out: &mut [T],
+    input_zero_point: i32,
+    output_zero_point: i32,
+    multiplier: i32,
+    shift: i32,
+    act_min: i32,
+    act_max: i32,
+) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        let r = multiply_by_quantized_multiplier(v.to_i32() - input_zero_point, multiplier, shift)
+            .wrapping_add(output_zero_point);
+        *o = T::from_i32_clamped(r.clamp(act_min, act_max));
+    }
+}
+
+/// `reference_ops::AffineQuantize` (float -> int8/uint8):
+/// `clamp(round_half_away(x / scale) + zp)`, the division in float.
+pub fn qx8_quantize_generic<T: QuantInt>(x: &[f32], out: &mut [T], scale: f32, zero_point: i32) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        let r = (v / scale).round() as i32;
+        *o = T::from_i32_clamped(r.wrapping_add(zero_point));
+    }
+}
+
+/// `reference_ops::Requantize` (int8 <-> uint8):
+/// `clamp(MultiplyByQuantizedMultiplier(x - in_zp, m, s) + out_zp)`. For equal scales
+/// (`m = 2^30, s = 1`) this is exact, the same as TFLite's `x ^ 0x80` fast path.
+pub fn qx8_requantize_generic<I: QuantInt, O: QuantInt>(
+    x: &[I],
+    out: &mut [O],
+    multiplier: i32,
+    shift: i32,
+    input_zero_point: i32,
+    output_zero_point: i32,
+) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        let r = multiply_by_quantized_multiplier(v.to_i32() - input_zero_point, multiplier, shift)
+            .wrapping_add(output_zero_point);
+        *o = O::from_i32_clamped(r);
+    }
+}
+
+/// `reference_ops::Dequantize` (int8/uint8 -> float): `(float)(scale * (x - zp))` with the
+/// product in double (`scale` is the tensor's f32 scale widened to f64).
+pub fn qx8_dequantize_generic<T: QuantInt>(x: &[T], out: &mut [f32], scale: f64, zero_point: i32) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = (scale * (v.to_i32() - zero_point) as f64) as f32;
+    }
+}
+
+/// float16 -> float32 (exact widening, as `static_cast<float>(Eigen::half)`).
+pub fn f16_to_f32_generic(x: &[half::f16], out: &mut [f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = v.to_f32();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::fixedpoint::quantize_multiplier;
+
+    #[test]
+    fn f32_fc_bias_and_relu() {
+        let x = [1.0f32, 2.0, -1.0, 0.5];
+        let w = [1.0f32, 1.0, 2.0, -3.0]; // out 2, in 2
+        let b = [0.5f32, 0.0];
+        let mut out = [0.0f32; 4];
+        let d = FcDims {
+            batches: 2,
+            in_dim: 2,
+            out_dim: 2,
+        };
+        let p = F32FcParams {
+            act_min: 0.0,
+            act_max: f32::MAX,
+        };
+        f32_fully_connected_generic(&p, &x, &w, Some(&b), &mut out, d);
+        assert_eq!(out, [3.5, 0.0, 0.0, 0.0]);
+        let p = F32FcParams {
+            act_min: f32::MIN,
+            act_max: f32::MAX,
+        };
+        f32_fully_connected_generic(&p, &x, &w, None, &mut out, d);
+        assert_eq!(out, [3.0, -4.0, -0.5, -3.5]);
+    }
+
+    #[test]
+    fn qs8_fc_both_requantizations_agree_on_easy_case() {
+        // Multiplier 0.5 exactly: both variants give round_half_away(acc / 2).
+        let x = [3i8, -5, 7];
+        let w = [1i8, 2, 3, -1, -1, -1];
+        let (m, s) = quantize_multiplier(0.5).unwrap();
+        let mult = [m, m];
+        let shift = [s, s];
+        let scale = [0.5f64, 0.5];
+        let d = FcDims {
+            batches: 1,
+            in_dim: 3,
+            out_dim: 2,
+        };
+        let mut a = [0i8; 2];
+        let mut b = [0i8; 2];
+        let base = Qs8FcParams {
+            input_offset: 1,
+            weights_offset: 0,
+            output_offset: -3,
+            act_min: -128,
+            act_max: 127,
+            requant: Requantization::FixedPoint {
+                multiplier: &mult,
+                shift: &shift,
+            },
+        };
+        qs8_fully_connected_generic(&base, &x, &w, Some(&[10, -10]), &mut a, d);
+        let dbl = Qs8FcParams {
+            requant: Requantization::Double { scale: &scale },
+            ..base
+        };
+        qs8_fully_connected_generic(&dbl, &x, &w, Some(&[10, -10]), &mut b, d);
+        // acc0 = 4*1 + -4*2 + 8*3 + 10 = 30 -> 15 - 3 = 12
+        // acc1 = -(4 - 4 + 8) - 10 = -18 -> -9 - 3 = -12
+        assert_eq!(a, [12, -12]);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn quantize_rounds_half_away_and_saturates() {
+        let x = [0.5f32, -0.5, 1.5, 1000.0, -1000.0];
+        let mut q = [0i8; 5];
+        qx8_quantize_generic(&x, &mut q, 1.0, 0);
+        assert_eq!(q, [1, -1, 2, 127, -128]);
+        let mut u = [0u8; 5];
+        qx8_quantize_generic(&x, &mut u, 1.0, 128);
+        assert_eq!(u, [129, 127, 130, 255, 0]);
+        let mut back = [0u8; 5];
+        qx8_requantize_generic(&q, &mut back, 1 << 30, 1, 0, 128);
+        assert_eq!(back, [129, 127, 130, 255, 0]);
+    }
+
+    #[test]
+    fn softmax_int8_uniform_row() {
+        // Equal logits: each of 4 outputs is 1/4 = 64/256 -> q = 64 - 128 = -64.
+        let (m, s) = crate::kernels::fixedpoint::preprocess_softmax_scaling(1.0, 0.1, 5).unwrap();
+        let r = crate::kernels::fixedpoint::calculate_input_radius(5, s, 31);
+        let p = Qs8SoftmaxParams {
+            input_multiplier: m,
+            input_left_shift: s,
+            diff_min: -r,
+        };
+        let mut out = [0i8; 4];
+        qs8_softmax_generic(&p, &[5, 5, 5, 5], &mut out, 1, 4);
+        assert_eq!(out, [-64; 4]);
+        // One dominant logit saturates at 127, others at -128.
+        qs8_softmax_generic(&p, &[127, -128, -128, -128], &mut out, 1, 4);
+        assert_eq!(out, [127, -128, -128, -128]);
+    }
+
+    #[test]
+    fn asymmetric_quantize_matches_hand_computation() {
+        let x = [0.0f32, 1.0, -1.0, 0.5];
+        let mut q = [0i8; 4];
+        let (sf, off) = f32_asymmetric_quantize_generic(&x, &mut q);
+        assert!((sf - 2.0 / 255.0).abs() < 1e-7);
+        // Both ends are equally far; the max end has the smaller error: 127 - 127.5 = -0.5,
+        // which rounds away from zero to -1.
+        assert_eq!(off, -1);
+        assert_eq!((q[0], q[2], q[3]), (-1, -128, 63));
+    }
+}

@@ -1,0 +1,10 @@
+//! Post-training quantization: calibration, parameter math and the conversion passes that
+//! turn a float32 Graph into what TensorFlow's `TFLiteConverter` writes.
+
+pub mod calibrate;
+pub mod convert;
+pub mod finalize;
+pub mod params;
+
+pub use calibrate::{calibrate, Ranges};
+pub use convert::{convert, ConverterOptions, IoType, Mode, RepresentativeDataset};

@@ -1,0 +1,218 @@
+//! Shared test support: the reference fixtures (embedded with `include_bytes!`, so the same
+//! table drives native and wasm tests), a `.npy` reader and the reference cases.
+#![allow(dead_code)]
+
+use litequant::nn::{Activation, DenseConfig, Sequential};
+
+macro_rules! fixtures {
+    ($($path:literal),* $(,)?) => {
+        /// Bytes of a fixture file under `tests/fixtures/`.
+        pub fn fixture(path: &str) -> &'static [u8] {
+            match path {
+                $($path => include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/", $path)),)*
+                other => panic!("fixture {other} is not in the table in tests/common/mod.rs"),
+            }
+        }
+    };
+}
+
+fixtures!(
+    "seed/seed_w0.npy",
+    "seed/seed_w1.npy",
+    "seed/seed_w2.npy",
+    "seed/seed_w3.npy",
+    "seed/seed_x_train.npy",
+    "seed/model_float32.tflite",
+    "seed/model_dynamic_range.tflite",
+    "seed/model_quant_float16.tflite",
+    "seed/model_quant_int8.tflite",
+    "seed/model_quant_int8_floatio.tflite",
+    "seed/model_quant_uint8io.tflite",
+    "fixed_mlp/weights_l0_dense_kernel.npy",
+    "fixed_mlp/weights_l0_dense_bias.npy",
+    "fixed_mlp/weights_l1_dense_kernel.npy",
+    "fixed_mlp/weights_l1_dense_bias.npy",
+    "fixed_mlp/calib.npy",
+    "fixed_mlp/test_x.npy",
+    "fixed_mlp/model_float32.tflite",
+    "fixed_mlp/model_dynamic.tflite",
+    "fixed_mlp/model_fp16.tflite",
+    "fixed_mlp/model_int8.tflite",
+    "fixed_mlp/model_int8_floatio.tflite",
+    "fixed_mlp/model_uint8io.tflite",
+    "fixed_mlp/model_calibrated.tflite",
+    "fixed_edge/weights_l0_dense_kernel.npy",
+    "fixed_edge/weights_l0_dense_bias.npy",
+    "fixed_edge/weights_l1_dense_kernel.npy",
+    "fixed_edge/weights_l1_dense_bias.npy",
+    "fixed_edge/calib.npy",
+    "fixed_edge/test_x.npy",
+    "fixed_edge/model_float32.tflite",
+    "fixed_edge/model_fp16.tflite",
+    "fixed_edge/model_int8.tflite",
+    "fixed_edge/model_calibrated.tflite",
+    "digits_mlp/weights_l0_dense_kernel.npy",
+    "digits_mlp/weights_l0_dense_bias.npy",
+    "digits_mlp/weights_l1_dense_kernel.npy",
+    "digits_mlp/weights_l1_dense_bias.npy",
+    "digits_data/calib.npy",
+    "digits_data/test_x.npy",
+    "digits_mlp/model_float32.tflite",
+    "digits_mlp/model_dynamic.tflite",
+    "digits_mlp/model_fp16.tflite",
+    "digits_mlp/model_int8.tflite",
+    "digits_mlp/model_calibrated.tflite",
+);
+
+/// A `.npy` array as f32 values and its shape.
+pub fn npy_f32(path: &str) -> (Vec<f32>, Vec<usize>) {
+    let npy = npyz::NpyFile::new(fixture(path)).expect(path);
+    let shape = npy.shape().iter().map(|&d| d as usize).collect();
+    (npy.into_vec::<f32>().expect(path), shape)
+}
+
+/// One variant TF wrote for a case: our variant name, TF's file, converter options.
+pub struct Variant {
+    pub name: &'static str,
+    pub tf_file: &'static str,
+}
+
+/// A reference case: float weights (Keras order), calibration data, TF's files.
+pub struct Case {
+    pub name: &'static str,
+    pub weights: [&'static str; 4],
+    pub calib: &'static str,
+    pub variants: &'static [Variant],
+}
+
+macro_rules! v {
+    ($n:literal, $f:literal) => {
+        Variant {
+            name: $n,
+            tf_file: $f,
+        }
+    };
+}
+
+pub const CASES: &[Case] = &[
+    Case {
+        name: "seed",
+        weights: [
+            "seed/seed_w0.npy",
+            "seed/seed_w1.npy",
+            "seed/seed_w2.npy",
+            "seed/seed_w3.npy",
+        ],
+        calib: "seed/seed_x_train.npy",
+        variants: &[
+            v!("float32", "seed/model_float32.tflite"),
+            v!("dynamic", "seed/model_dynamic_range.tflite"),
+            v!("fp16", "seed/model_quant_float16.tflite"),
+            v!("int8", "seed/model_quant_int8.tflite"),
+            v!("int8_floatio", "seed/model_quant_int8_floatio.tflite"),
+            v!("uint8io", "seed/model_quant_uint8io.tflite"),
+        ],
+    },
+    Case {
+        name: "fixed_mlp",
+        weights: [
+            "fixed_mlp/weights_l0_dense_kernel.npy",
+            "fixed_mlp/weights_l0_dense_bias.npy",
+            "fixed_mlp/weights_l1_dense_kernel.npy",
+            "fixed_mlp/weights_l1_dense_bias.npy",
+        ],
+        calib: "fixed_mlp/calib.npy",
+        variants: &[
+            v!("float32", "fixed_mlp/model_float32.tflite"),
+            v!("dynamic", "fixed_mlp/model_dynamic.tflite"),
+            v!("fp16", "fixed_mlp/model_fp16.tflite"),
+            v!("int8", "fixed_mlp/model_int8.tflite"),
+            v!("int8_floatio", "fixed_mlp/model_int8_floatio.tflite"),
+            v!("uint8io", "fixed_mlp/model_uint8io.tflite"),
+        ],
+    },
+    Case {
+        name: "fixed_edge",
+        weights: [
+            "fixed_edge/weights_l0_dense_kernel.npy",
+            "fixed_edge/weights_l0_dense_bias.npy",
+            "fixed_edge/weights_l1_dense_kernel.npy",
+            "fixed_edge/weights_l1_dense_bias.npy",
+        ],
+        calib: "fixed_edge/calib.npy",
+        variants: &[
+            v!("float32", "fixed_edge/model_float32.tflite"),
+            v!("fp16", "fixed_edge/model_fp16.tflite"),
+            v!("int8", "fixed_edge/model_int8.tflite"),
+        ],
+    },
+    Case {
+        name: "digits_mlp",
+        weights: [
+            "digits_mlp/weights_l0_dense_kernel.npy",
+            "digits_mlp/weights_l0_dense_bias.npy",
+            "digits_mlp/weights_l1_dense_kernel.npy",
+            "digits_mlp/weights_l1_dense_bias.npy",
+        ],
+        calib: "digits_data/calib.npy",
+        variants: &[
+            v!("float32", "digits_mlp/model_float32.tflite"),
+            v!("dynamic", "digits_mlp/model_dynamic.tflite"),
+            v!("fp16", "digits_mlp/model_fp16.tflite"),
+            v!("int8", "digits_mlp/model_int8.tflite"),
+        ],
+    },
+];
+
+/// The case's model: Input(n) → Dense(h, relu) → Dense(10, softmax) with the case's weights.
+pub fn case_model(case: &Case) -> Sequential {
+    let ws: Vec<(Vec<f32>, Vec<usize>)> = case.weights.iter().map(|p| npy_f32(p)).collect();
+    let (inp, hidden) = (ws[0].1[0], ws[0].1[1]);
+    let classes = ws[2].1[1];
+    let layers = [
+        DenseConfig {
+            units: hidden,
+            activation: Activation::Relu,
+            use_bias: true,
+        },
+        DenseConfig {
+            units: classes,
+            activation: Activation::Softmax,
+            use_bias: true,
+        },
+    ];
+    let mut m = Sequential::new(inp, &layers, 0).expect("model");
+    let flat: Vec<Vec<f32>> = ws.into_iter().map(|(w, _)| w).collect();
+    m.set_weights(&flat).expect("weights");
+    m
+}
+
+/// Converter options for a variant name, as the reference script set them.
+pub fn variant_options(case: &Case, variant: &str) -> litequant::quant::ConverterOptions {
+    use litequant::quant::{ConverterOptions, IoType, RepresentativeDataset};
+    let mut o = ConverterOptions::default();
+    let (data, shape) = npy_f32(case.calib);
+    let int8 = |o: &mut ConverterOptions, io: IoType, ops: bool| {
+        o.optimize = true;
+        o.representative_dataset = Some(RepresentativeDataset {
+            data: data.clone(),
+            shape: shape.clone(),
+        });
+        o.int8_ops_only = ops;
+        o.inference_input_type = io;
+        o.inference_output_type = io;
+    };
+    match variant {
+        "float32" => {}
+        "dynamic" => o.optimize = true,
+        "fp16" => {
+            o.optimize = true;
+            o.float16 = true;
+        }
+        "int8" => int8(&mut o, IoType::Int8, true),
+        "int8_floatio" => int8(&mut o, IoType::Float32, true),
+        "uint8io" => int8(&mut o, IoType::Uint8, true),
+        other => panic!("unknown variant {other}"),
+    }
+    o
+}

@@ -1,0 +1,453 @@
+//! Training parity with Keras 3 (TensorFlow 2.21 backend) and the `fit` contract.
+//!
+//! Fixtures: tests/fixtures/train_parity/, made by `gen_train_parity.py` beside them:
+//! `Input(32) → Dense(64, relu) → Dense(10, softmax)`, fixed initial weights, 256 samples,
+//! Adam(1e-3), 3 epochs of batch 32 without shuffling, plus one Adam step on `x[:32]`.
+
+use std::path::{Path, PathBuf};
+
+use litequant::nn::{Activation, DenseConfig, Sequential};
+use litequant::train::{CompileConfig, EpochLogs, FitConfig, Loss, Optimizer};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/train_parity")
+        .join(name)
+}
+
+fn npy_f32(name: &str) -> (Vec<f32>, Vec<u64>) {
+    let file = std::fs::File::open(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let npy = npyz::NpyFile::new(std::io::BufReader::new(file)).unwrap();
+    let shape = npy.shape().to_vec();
+    (npy.into_vec::<f32>().unwrap(), shape)
+}
+
+fn npy_i32(name: &str) -> Vec<i32> {
+    let file = std::fs::File::open(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    npyz::NpyFile::new(std::io::BufReader::new(file))
+        .unwrap()
+        .into_vec::<i32>()
+        .unwrap()
+}
+
+struct Fixture {
+    x: Vec<f32>,
+    y: Vec<i32>,
+    init: Vec<Vec<f32>>,
+    fin: Vec<Vec<f32>>,
+    one_step: Vec<Vec<f32>>,
+    loss: Vec<f64>,
+    accuracy: Vec<f64>,
+}
+
+fn load() -> Fixture {
+    let (x, xs) = npy_f32("x.npy");
+    assert_eq!(xs, [256, 32]);
+    let y = npy_i32("y.npy");
+    assert_eq!(y.len(), 256);
+    let names = ["w0", "b0", "w1", "b1"];
+    let init = names
+        .iter()
+        .map(|n| npy_f32(&format!("init_{n}.npy")).0)
+        .collect();
+    let fin = names
+        .iter()
+        .map(|n| npy_f32(&format!("final_{n}.npy")).0)
+        .collect();
+    let one_step = (0..4)
+        .map(|i| npy_f32(&format!("one_step_w{i}.npy")).0)
+        .collect();
+    let hist: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("history.json")).unwrap()).unwrap();
+    let nums = |k: &str| -> Vec<f64> {
+        hist[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    Fixture {
+        x,
+        y,
+        init,
+        fin,
+        one_step,
+        loss: nums("loss_per_epoch"),
+        accuracy: nums("accuracy_per_epoch"),
+    }
+}
+
+/// The fixture's model, initialised from `init` and compiled with Adam(1e-3).
+fn keras_model(init: &[Vec<f32>]) -> Sequential {
+    let mut m = Sequential::new(
+        32,
+        &[
+            DenseConfig::new(64, Activation::Relu),
+            DenseConfig::new(10, Activation::Softmax),
+        ],
+        0,
+    )
+    .unwrap();
+    m.set_weights(init).unwrap();
+    m.compile(CompileConfig {
+        optimizer: Optimizer::adam(1e-3),
+        loss: Loss::default(),
+    })
+    .unwrap();
+    m
+}
+
+fn no_shuffle(epochs: usize) -> FitConfig {
+    FitConfig {
+        epochs,
+        batch_size: 32,
+        shuffle: false,
+        seed: 0,
+    }
+}
+
+// Tolerances. Our arithmetic is float32 like TF's, but sums run in a different order (TF's
+// matmul blocks and may use FMA), so we agree to a few float32 ulps per op, not bit for bit.
+// Errors are measured as `|a - b| / max(|b|, 1e-3)`: relative for ordinary weights, and
+// absolute (scaled by 1e-3) for the few weights that pass near zero, where a pure relative
+// error only measures cancellation. Measured on x86-64: one step 8.0e-7 (bound 1e-5), three
+// epochs 1.3e-6 (bound 1e-4; max absolute error 4.5e-8), epoch losses ≤ 9.3e-8 relative
+// (bound 1e-4), accuracy exact. The bounds are not loose enough to hide a formula slip:
+// computing Adam's `1 - beta` in float32 instead of casting Keras's float64 value moves the
+// three-epoch error to 1.1e-4 and fails.
+
+/// Largest `|a - b| / max(|b|, floor)` over all elements of all arrays, with its location.
+fn max_rel_err(got: &[(Vec<f32>, Vec<usize>)], want: &[Vec<f32>], floor: f64) -> (f64, String) {
+    let mut worst = (0.0, String::new());
+    for (i, ((g, _), w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g.len(), w.len());
+        for (j, (&a, &b)) in g.iter().zip(w).enumerate() {
+            let err = (f64::from(a) - f64::from(b)).abs() / f64::from(b).abs().max(floor);
+            if err > worst.0 {
+                worst = (err, format!("array {i}[{j}]: got {a}, want {b}"));
+            }
+        }
+    }
+    worst
+}
+
+#[test]
+fn one_adam_step_matches_keras() {
+    let f = load();
+    let mut m = keras_model(&f.init);
+    m.fit_epoch(&f.x[..32 * 32], &f.y[..32], &no_shuffle(1), 0)
+        .unwrap();
+    let (err, at) = max_rel_err(&m.get_weights(), &f.one_step, 1e-3);
+    eprintln!("one step: max relative error {err:.3e} ({at})");
+    assert!(err <= 1e-5, "one step: {err:e} at {at}");
+}
+
+#[test]
+fn three_epochs_match_keras() {
+    let f = load();
+    let mut m = keras_model(&f.init);
+    let mut seen = Vec::new();
+    let hist = m
+        .fit(&f.x, &f.y, &no_shuffle(3), &mut |e, logs: &EpochLogs| {
+            seen.push((e, *logs));
+            true
+        })
+        .unwrap();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), [0, 1, 2]);
+
+    let (err, at) = max_rel_err(&m.get_weights(), &f.fin, 1e-3);
+    eprintln!("3 epochs: max relative error of final weights {err:.3e} ({at})");
+    for (e, (&got, &want)) in hist.loss.iter().zip(&f.loss).enumerate() {
+        let rel = (got - want).abs() / want.abs();
+        eprintln!(
+            "epoch {e}: loss {got:.9} vs keras {want:.9} (rel {rel:.2e}), accuracy {} vs {}",
+            hist.accuracy[e], f.accuracy[e]
+        );
+        assert!(rel <= 1e-4, "epoch {e} loss {got} vs {want}");
+    }
+    assert_eq!(hist.accuracy, f.accuracy);
+    assert!(err <= 1e-4, "final weights: {err:e} at {at}");
+}
+
+// ---- the fit contract -------------------------------------------------------------------
+
+/// Deterministic data: `n` samples of `d` features, labels in `[0, classes)`.
+fn toy_data(n: usize, d: usize, classes: usize) -> (Vec<f32>, Vec<i32>) {
+    let x = (0..n * d)
+        .map(|i| ((i * 7919 % 1013) as f32 / 506.5) - 1.0)
+        .collect();
+    let y = (0..n)
+        .map(|i| ((i * 31 + i / 3) % classes) as i32)
+        .collect();
+    (x, y)
+}
+
+fn toy_model(seed: u64) -> Sequential {
+    let mut m = Sequential::new(
+        8,
+        &[
+            DenseConfig::new(16, Activation::Relu),
+            DenseConfig::new(4, Activation::Softmax),
+        ],
+        seed,
+    )
+    .unwrap();
+    m.compile(CompileConfig::default()).unwrap();
+    m
+}
+
+fn weights(m: &Sequential) -> Vec<Vec<f32>> {
+    m.get_weights().into_iter().map(|(w, _)| w).collect()
+}
+
+#[test]
+fn same_seed_same_result_different_seed_different_init() {
+    let (x, y) = toy_data(90, 8, 4);
+    let cfg = FitConfig {
+        epochs: 3,
+        batch_size: 16,
+        shuffle: true,
+        seed: 11,
+    };
+    let run = |seed| {
+        let mut m = toy_model(seed);
+        let h = m.fit(&x, &y, &cfg, &mut |_, _| true).unwrap();
+        (weights(&m), h)
+    };
+    let (a, ha) = run(5);
+    let (b, hb) = run(5);
+    assert_eq!(a, b, "same seeds must give bit-identical weights");
+    assert_eq!(ha, hb);
+    assert_ne!(
+        weights(&toy_model(5)),
+        weights(&toy_model(6)),
+        "different seed, different init"
+    );
+
+    // A different shuffle seed changes the batches, hence the result.
+    let mut m = toy_model(5);
+    m.fit(&x, &y, &FitConfig { seed: 12, ..cfg }, &mut |_, _| true)
+        .unwrap();
+    assert_ne!(weights(&m), a);
+}
+
+/// The JS side calls `fit_epoch` once per epoch; that must be the same as `fit`.
+#[test]
+fn fit_epoch_loop_equals_fit() {
+    let (x, y) = toy_data(70, 8, 4);
+    let cfg = FitConfig {
+        epochs: 3,
+        batch_size: 8,
+        shuffle: true,
+        seed: 3,
+    };
+    let mut a = toy_model(1);
+    let h = a.fit(&x, &y, &cfg, &mut |_, _| true).unwrap();
+    let mut b = toy_model(1);
+    for e in 0..3 {
+        let logs = b.fit_epoch(&x, &y, &cfg, e).unwrap();
+        assert_eq!((logs.loss, logs.accuracy), (h.loss[e], h.accuracy[e]));
+    }
+    assert_eq!(weights(&a), weights(&b));
+}
+
+#[test]
+fn callback_can_stop_training() {
+    let (x, y) = toy_data(40, 8, 4);
+    let mut m = toy_model(0);
+    let h = m
+        .fit(
+            &x,
+            &y,
+            &FitConfig {
+                epochs: 10,
+                ..FitConfig::default()
+            },
+            &mut |e, _| e < 1,
+        )
+        .unwrap();
+    assert_eq!(h.loss.len(), 2);
+    assert_eq!(h.accuracy.len(), 2);
+}
+
+/// Keras 3 reports the epoch loss as the mean over samples: each batch's mean loss weighted
+/// by its size. With 100 samples in batches of 32 the last batch has 4 samples; we replay
+/// the epoch batch by batch (evaluate on the batch, then one step on it) and compare.
+#[test]
+fn partial_last_batch_is_weighted_by_its_size() {
+    let (x, y) = toy_data(100, 8, 4);
+    let cfg = FitConfig {
+        epochs: 1,
+        batch_size: 32,
+        shuffle: false,
+        seed: 0,
+    };
+    let mut model = toy_model(2);
+    let mut replay = model.clone();
+    let logs = model.fit_epoch(&x, &y, &cfg, 0).unwrap();
+
+    let (mut weighted, mut unweighted, mut correct) = (0.0, 0.0, 0.0);
+    let mut sizes = Vec::new();
+    for (xb, yb) in x.chunks(32 * 8).zip(y.chunks(32)) {
+        let before = replay.evaluate(xb, yb).unwrap();
+        weighted += before.loss * yb.len() as f64;
+        unweighted += before.loss;
+        correct += before.accuracy * yb.len() as f64;
+        sizes.push(yb.len());
+        let one = FitConfig {
+            batch_size: yb.len(),
+            ..cfg
+        };
+        replay.fit_epoch(xb, yb, &one, 0).unwrap();
+    }
+    assert_eq!(sizes, [32, 32, 32, 4]);
+    assert_eq!(
+        weights(&model),
+        weights(&replay),
+        "the partial batch is trained on"
+    );
+    let (weighted, unweighted) = (weighted / 100.0, unweighted / 4.0);
+    assert!(
+        (logs.loss - weighted).abs() <= 1e-9 * weighted,
+        "{} vs {weighted}",
+        logs.loss
+    );
+    assert!((logs.accuracy - correct / 100.0).abs() < 1e-12);
+    // The check can tell the two means apart on this data.
+    assert!(
+        (weighted - unweighted).abs() > 1e-4,
+        "{weighted} vs {unweighted}"
+    );
+}
+
+#[test]
+fn predict_batch_equals_row_by_row() {
+    let f = load();
+    let m = keras_model(&f.init);
+    let all = m.predict(&f.x).unwrap();
+    assert_eq!(all.len(), 256 * 10);
+    for (r, row) in all.chunks(10).enumerate() {
+        let one = m.predict(&f.x[r * 32..(r + 1) * 32]).unwrap();
+        assert_eq!(row, &one[..], "row {r}");
+    }
+}
+
+/// A linear last layer with `from_logits = true` trains exactly like a softmax last layer.
+#[test]
+fn from_logits_with_linear_output_trains_the_same() {
+    let (x, y) = toy_data(50, 8, 4);
+    let cfg = FitConfig {
+        epochs: 2,
+        batch_size: 16,
+        shuffle: true,
+        seed: 9,
+    };
+    let mut soft = toy_model(4);
+    let mut lin = Sequential::new(
+        8,
+        &[
+            DenseConfig::new(16, Activation::Relu),
+            DenseConfig::new(4, Activation::Linear),
+        ],
+        4,
+    )
+    .unwrap();
+    lin.compile(CompileConfig {
+        loss: Loss::SparseCategoricalCrossentropy { from_logits: true },
+        ..CompileConfig::default()
+    })
+    .unwrap();
+    let hs = soft.fit(&x, &y, &cfg, &mut |_, _| true).unwrap();
+    let hl = lin.fit(&x, &y, &cfg, &mut |_, _| true).unwrap();
+    assert_eq!(weights(&soft), weights(&lin));
+    assert_eq!(hs.loss, hl.loss);
+}
+
+fn err_text<T: std::fmt::Debug>(r: litequant::Result<T>) -> String {
+    r.expect_err("expected an error").to_string()
+}
+
+#[test]
+fn bad_inputs_are_errors_not_panics() {
+    let (x, y) = toy_data(10, 8, 4);
+    let cfg = FitConfig::default();
+    let mut m = toy_model(0);
+    let fit = |m: &mut Sequential, x: &[f32], y: &[i32], cfg: &FitConfig| {
+        err_text(m.fit(x, y, cfg, &mut |_, _| true))
+    };
+
+    let e = fit(&mut m, &x[..75], &y, &cfg);
+    assert!(e.contains("multiple of 8") && e.contains("75"), "{e}");
+    let e = fit(&mut m, &x, &y[..9], &cfg);
+    assert!(
+        e.contains("y") && e.contains("10") && e.contains("9"),
+        "{e}"
+    );
+    let mut bad = y.clone();
+    bad[6] = 4;
+    let e = fit(&mut m, &x, &bad, &cfg);
+    assert!(e.contains("y[6] = 4") && e.contains("[0, 4)"), "{e}");
+    bad[6] = -1;
+    let e = fit(&mut m, &x, &bad, &cfg);
+    assert!(e.contains("y[6] = -1"), "{e}");
+    let mut nan = x.clone();
+    nan[19] = f32::NAN;
+    let e = fit(&mut m, &nan, &y, &cfg);
+    assert!(
+        e.contains("sample 2, feature 3") && e.contains("index 19"),
+        "{e}"
+    );
+    let e = fit(&mut m, &[], &[], &cfg);
+    assert!(e.contains("empty"), "{e}");
+    let e = fit(
+        &mut m,
+        &x,
+        &y,
+        &FitConfig {
+            batch_size: 0,
+            ..cfg
+        },
+    );
+    assert!(e.contains("batch_size"), "{e}");
+    let e = err_text(m.fit_epoch(
+        &x,
+        &y,
+        &FitConfig {
+            batch_size: 0,
+            ..cfg
+        },
+        0,
+    ));
+    assert!(e.contains("batch_size"), "{e}");
+    let e = err_text(m.evaluate(&x, &bad));
+    assert!(e.contains("y[6] = -1"), "{e}");
+
+    // Not compiled.
+    let mut raw = Sequential::new(8, &[DenseConfig::new(4, Activation::Softmax)], 0).unwrap();
+    let e = fit(&mut raw, &x, &y, &cfg);
+    assert!(e.contains("not compiled"), "{e}");
+    assert!(err_text(raw.evaluate(&x, &y)).contains("not compiled"));
+
+    // Loss / last-layer mismatches.
+    let mut relu_out = Sequential::new(8, &[DenseConfig::new(4, Activation::Relu)], 0).unwrap();
+    let e = err_text(relu_out.compile(CompileConfig::default()));
+    assert!(e.contains("softmax") && e.contains("relu"), "{e}");
+    let logits = CompileConfig {
+        loss: Loss::SparseCategoricalCrossentropy { from_logits: true },
+        ..CompileConfig::default()
+    };
+    let e = err_text(raw.compile(logits));
+    assert!(e.contains("from_logits") && e.contains("softmax"), "{e}");
+    let e = err_text(raw.compile(CompileConfig {
+        optimizer: Optimizer::adam(-1.0),
+        ..logits
+    }));
+    assert!(e.contains("learning_rate"), "{e}");
+
+    // Nothing above changed the model.
+    let before = weights(&m);
+    assert!(m.fit(&x, &y, &cfg, &mut |_, _| true).is_ok());
+    assert_ne!(weights(&m), before);
+}
