@@ -10,24 +10,29 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+// One file per area, so that each can grow on its own: models and converter here,
+// the interpreter in `interp.rs`, calibration/inspection reports in `report.rs`.
+mod interp;
+mod report;
+
 use crate::converter::TfliteConverter;
 use crate::nn::{self, DenseConfig};
 use crate::quant::{IoType, RepresentativeDataset};
 use crate::train::{CompileConfig, FitConfig, Loss, Optimizer};
 
-fn js_err(e: crate::Error) -> JsError {
+pub(crate) fn js_err(e: crate::Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
-fn bad(msg: impl std::fmt::Display) -> JsError {
+pub(crate) fn bad(msg: impl std::fmt::Display) -> JsError {
     JsError::new(&msg.to_string())
 }
 
-fn from_js<T: for<'de> Deserialize<'de>>(what: &str, v: JsValue) -> Result<T, JsError> {
+pub(crate) fn from_js<T: for<'de> Deserialize<'de>>(what: &str, v: JsValue) -> Result<T, JsError> {
     serde_wasm_bindgen::from_value(v).map_err(|e| bad(format!("{what}: {e}")))
 }
 
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| bad(e.to_string()))
 }
@@ -131,7 +136,7 @@ struct HistoryJs {
 /// A Keras-style Sequential model of Dense layers.
 #[wasm_bindgen(js_name = Sequential)]
 pub struct JsSequential {
-    inner: Rc<RefCell<nn::Sequential>>,
+    pub(crate) inner: Rc<RefCell<nn::Sequential>>,
 }
 
 #[wasm_bindgen(js_class = Sequential)]
@@ -375,7 +380,7 @@ fn strings(what: &str, v: JsValue) -> Result<Vec<String>, JsError> {
 /// `TFLiteConverter.fromModel(model)`: options as properties, `convert()` → Uint8Array.
 #[wasm_bindgen(js_name = TFLiteConverter)]
 pub struct JsConverter {
-    inner: TfliteConverter,
+    pub(crate) inner: TfliteConverter,
     optimizations: Vec<String>,
     supported_ops: Vec<String>,
     supported_types: Vec<String>,

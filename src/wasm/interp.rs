@@ -1,0 +1,1 @@
+//! `Interpreter`: runs any `.tflite` file we write or import (DESIGN.md, "Public JS API").

@@ -1,0 +1,1 @@
+//! Calibration and inspection reports for the app (`calibrationReport()`).
