@@ -13,6 +13,7 @@ STAGES=(
   "native tests (cargo test)|rm -rf target/oracle && cargo test"
   "browser tests (wasm-pack test, headless Chromium)|wasm-pack test --headless --chrome --mode no-install"
   "release build (npm run build)|bash scripts/build.sh"
+  "JS API of the release build (node --test)|node --test tests/js/"
   "oracle (ai-edge-litert BUILTIN_REF)|.venv/bin/python tests/oracle/check_oracle.py target/oracle/manifest.json"
   "end to end (Playwright smoke test)|node tests/e2e/smoke.mjs"
 )
