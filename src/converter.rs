@@ -1,8 +1,11 @@
 //! `TFLiteConverter`: the user-facing converter, as in TensorFlow (`from_keras_model`,
-//! settable options, `convert()` → `.tflite` bytes).
+//! settable options, `convert()` → `.tflite` bytes). Two sources: a Keras-style model built
+//! here ([`TfliteConverter::from_model`]) or a float32 `.tflite` file exported by TensorFlow
+//! ([`TfliteConverter::from_tflite`]); the same passes quantize both.
 
-use crate::error::Result;
-use crate::graph::{lower::lower_sequential, Graph};
+use crate::error::{Error, Result};
+use crate::graph::{lower::lower_sequential, DType, Graph, OpKind};
+use crate::interp;
 use crate::nn::Sequential;
 use crate::quant::finalize::ModelSource;
 use crate::quant::{convert, ConverterOptions, Mode};
@@ -21,6 +24,30 @@ impl TfliteConverter {
         Ok(TfliteConverter {
             graph: lower_sequential(model)?,
             source: ModelSource::Keras,
+            options: ConverterOptions::default(),
+        })
+    }
+
+    /// A float32 `.tflite` file (as TensorFlow's converter writes it without optimizations).
+    ///
+    /// The file is read (and verified) once; it must be a float32 model of the ops the
+    /// quantization passes know (FULLY_CONNECTED, SOFTMAX, RELU, RESHAPE), and the
+    /// interpreter must be able to prepare it, so a file that cannot be calibrated fails
+    /// here rather than at `convert`. Tensor names and the signature are kept; TF's
+    /// metadata (`min_runtime_version`, `CONVERSION_METADATA`, description) is dropped: the
+    /// finalize step writes ours, with `model_type` NONE (`ModelSource::Tflite`).
+    ///
+    /// TF's float32 files already hold FULLY_CONNECTED weights as `[out, in]` and have no
+    /// all-zero biases; calibration runs on this graph as it is, as TF's calibrator does.
+    pub fn from_tflite(bytes: &[u8]) -> Result<Self> {
+        let mut graph = crate::tflite::read(bytes)?;
+        check_importable(&graph)?;
+        interp::interpreter_for_file(graph.clone(), bytes.len())?;
+        graph.metadata.clear();
+        graph.description.clear();
+        Ok(TfliteConverter {
+            graph,
+            source: ModelSource::Tflite,
             options: ConverterOptions::default(),
         })
     }
@@ -44,4 +71,42 @@ impl TfliteConverter {
     pub fn convert(&self) -> Result<Vec<u8>> {
         crate::tflite::write(&self.convert_graph(|_, _| {})?)
     }
+}
+
+/// What `from_tflite` accepts: a float32 model (no quantized or float16 tensors) whose
+/// ops the passes can quantize. The messages say which op or tensor is in the way.
+fn check_importable(g: &Graph) -> Result<()> {
+    for (i, t) in g.tensors.iter().enumerate() {
+        let quantized = t.quant.as_ref().is_some_and(|q| q.is_quantized());
+        if quantized || matches!(t.dtype, DType::I8 | DType::U8 | DType::F16 | DType::I16) {
+            return Err(Error::converter(format!(
+                "tensor {i} '{}' is {}{}: fromTflite takes a float32 model (the file is \
+                 already quantized)",
+                t.name,
+                t.dtype.name(),
+                if quantized {
+                    " with quantization parameters"
+                } else {
+                    ""
+                }
+            )));
+        }
+    }
+    for (i, op) in g.ops.iter().enumerate() {
+        let known = matches!(
+            op.kind,
+            OpKind::FullyConnected { .. }
+                | OpKind::Softmax { .. }
+                | OpKind::Relu
+                | OpKind::Reshape { .. }
+        );
+        if !known {
+            return Err(Error::unsupported(format!(
+                "op {i} ({} v{}) cannot be quantized yet",
+                op.kind.name(),
+                op.version
+            )));
+        }
+    }
+    Ok(())
 }

@@ -10,6 +10,7 @@
 //! - [`kernels`]: graph-agnostic numeric kernels.
 //! - `wasm`: the `#[wasm_bindgen]` facade (wasm32 only).
 
+pub mod data;
 pub mod error;
 pub mod graph;
 pub mod interp;

@@ -15,7 +15,13 @@
 //! (int8/uint8/float16 -> float32), RESHAPE, and SHAPE / STRIDED_SLICE / PACK in the int32
 //! pattern TF emits for Keras `Flatten` (evaluated at prepare time from shapes).
 
+mod evaluate;
 mod prepare;
+
+pub use evaluate::{
+    evaluate, evaluate_tflite, evaluate_with, interpreter_for_file, interpreter_from_tflite,
+    output_as_f32, resize_input_bounded, set_input_from_f32, EvalReport, MAX_INPUT_BYTES,
+};
 
 use crate::error::{Error, Result};
 use crate::graph::{DType, Graph};
@@ -139,6 +145,12 @@ pub(crate) enum Plan {
         multiplier: Vec<i32>,
         shift: Vec<i32>,
         scale: Vec<f64>,
+        /// Weights in the kernel table's packed layout (`qs8_fc_pack`), packed at prepare
+        /// time when they are constant, else before each run.
+        packed: Vec<i16>,
+        packed_const: bool,
+        /// Input scratch of `qs8_fc_packed` (`kernels::qs8_fc_scratch_len`).
+        xs: Vec<i16>,
     },
     FcHybrid {
         x: usize,
@@ -738,11 +750,17 @@ fn exec_into(k: &Kernels, slots: &[Slot], plan: &mut Plan, out: &mut Buf) -> Res
             multiplier,
             shift,
             scale,
+            packed,
+            packed_const,
+            xs,
             ..
         } => {
             let Buf::I8(o) = out else {
                 return Err(out_mismatch(out, "int8"));
             };
+            if !*packed_const {
+                (k.qs8_fc_pack)(i8s(slots, *w)?, *weights_offset, *dims, packed);
+            }
             let bias = b.map(|b| i32s(slots, b)).transpose()?;
             let requant = if scale.is_empty() {
                 kernels::Requantization::FixedPoint { multiplier, shift }
@@ -757,7 +775,7 @@ fn exec_into(k: &Kernels, slots: &[Slot], plan: &mut Plan, out: &mut Buf) -> Res
                 act_max: act.1,
                 requant,
             };
-            (k.qs8_fully_connected)(&p, i8s(slots, *x)?, i8s(slots, *w)?, bias, o, *dims);
+            (k.qs8_fc_packed)(&p, i8s(slots, *x)?, packed, bias, o, *dims, xs);
         }
         Plan::FcHybrid {
             x,

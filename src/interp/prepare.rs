@@ -8,7 +8,7 @@ use crate::graph::{num_elements, Activation, DType, Op, OpKind, Tensor};
 use crate::kernels::fixedpoint::{
     calculate_input_radius, preprocess_softmax_scaling, quantize_multiplier,
 };
-use crate::kernels::{FcDims, Qs8SoftmaxParams, RequantMode};
+use crate::kernels::{self, FcDims, Qs8SoftmaxParams, RequantMode};
 
 /// Highest operator version whose semantics this interpreter implements.
 fn max_version(kind: &OpKind) -> i32 {
@@ -509,6 +509,12 @@ fn prepare_fc(
                         .collect();
                 }
             }
+            // Prepack the weights once (the table's layout: i16, channel blocks).
+            let mut packed = vec![0i16; kernels::qs8_fc_packed_len(dims)];
+            let packed_const = it.slots[w].is_const;
+            if let (true, Buf::I8(wd)) = (packed_const, &it.slots[w].data) {
+                (it.kernels.qs8_fc_pack)(wd, -w_zp, dims, &mut packed);
+            }
             Plan::FcQs8 {
                 x,
                 w,
@@ -522,6 +528,9 @@ fn prepare_fc(
                 multiplier,
                 shift,
                 scale,
+                packed,
+                packed_const,
+                xs: vec![0; kernels::qs8_fc_scratch_len(dims)],
             }
         }
         (xt, wt) => {

@@ -9,8 +9,8 @@ use super::fixedpoint::{
     saturating_rounding_doubling_high_mul,
 };
 use super::{
-    F32FcParams, FcDims, HybridFcParams, HybridScratch, Qs8FcParams, Qs8SoftmaxParams, QuantInt,
-    Requantization,
+    F32AdamParams, F32FcParams, F32Gemm, FcDims, HybridFcParams, HybridScratch, Qs8FcParams,
+    Qs8SoftmaxParams, QuantInt, Requantization, QS8_PACK_NR,
 };
 
 /// C++ `std::max(a, b)`: `(a < b) ? b : a` (keeps a NaN `a`, unlike `f32::max`).
@@ -121,19 +121,176 @@ pub fn qs8_fully_connected_generic(
             if let Some(bv) = bias {
                 acc = acc.wrapping_add(bv[c]);
             }
-            let scaled = match p.requant {
-                Requantization::FixedPoint { multiplier, shift } => {
-                    multiply_by_quantized_multiplier(acc, multiplier[c], shift[c])
-                }
-                // C `round` (half away from zero); the C++ cast of an out-of-range double
-                // is undefined, Rust's `as` saturates.
-                Requantization::Double { scale } => (acc as f64 * scale[c]).round() as i32,
-            };
-            let v = scaled
-                .wrapping_add(p.output_offset)
-                .clamp(p.act_min, p.act_max);
-            out[b * d.out_dim + c] = v as i8;
+            out[b * d.out_dim + c] = qs8_requantize_one(p, acc, c);
         }
+    }
+}
+
+/// The output stage of the int8 FC (shared by every implementation): requantize the int32
+/// accumulator (bias included) of channel `c`, add the output offset, clamp.
+#[inline]
+pub fn qs8_requantize_one(p: &Qs8FcParams, acc: i32, c: usize) -> i8 {
+    let scaled = match p.requant {
+        Requantization::FixedPoint { multiplier, shift } => {
+            multiply_by_quantized_multiplier(acc, multiplier[c], shift[c])
+        }
+        // C `round` (half away from zero); the C++ cast of an out-of-range double
+        // is undefined, Rust's `as` saturates.
+        Requantization::Double { scale } => (acc as f64 * scale[c]).round() as i32,
+    };
+    scaled
+        .wrapping_add(p.output_offset)
+        .clamp(p.act_min, p.act_max) as i8
+}
+
+/// Packs int8 FC weights `[out_dim, in_dim]` into the layout of [`super::QS8_PACK_NR`]
+/// (`w + weights_offset` as i16, zero padding). Prepare-time work.
+pub fn qs8_fc_pack_generic(w: &[i8], weights_offset: i32, d: FcDims, packed: &mut [i16]) {
+    let kc = d.in_dim.div_ceil(8);
+    packed.fill(0);
+    for c in 0..d.out_dim {
+        let wr = &w[c * d.in_dim..(c + 1) * d.in_dim];
+        let (cb, r) = (c / QS8_PACK_NR, c % QS8_PACK_NR);
+        for (k, &wv) in wr.iter().enumerate() {
+            packed[((cb * kc + k / 8) * QS8_PACK_NR + r) * 8 + k % 8] =
+                (wv as i32 + weights_offset) as i16;
+        }
+    }
+}
+
+/// Writes `x + input_offset` as i16 rows of `kc * 8` (zero padded): the input side of the
+/// packed int8 FC. `x + input_offset` is in [-255, 255], so it fits i16 exactly.
+pub fn qs8_fc_widen_input(x: &[i8], input_offset: i32, d: FcDims, xs: &mut [i16]) {
+    let kp = d.in_dim.div_ceil(8) * 8;
+    for b in 0..d.batches {
+        let row = &mut xs[b * kp..(b + 1) * kp];
+        for (o, &v) in row.iter_mut().zip(&x[b * d.in_dim..(b + 1) * d.in_dim]) {
+            *o = (v as i32 + input_offset) as i16;
+        }
+        row[d.in_dim..].fill(0);
+    }
+}
+
+/// [`qs8_fully_connected_generic`] on packed weights. The int32 sums are the same
+/// (wrapping addition is associative), so the result is bit-identical.
+pub fn qs8_fc_packed_generic(
+    p: &Qs8FcParams,
+    x: &[i8],
+    packed: &[i16],
+    bias: Option<&[i32]>,
+    out: &mut [i8],
+    d: FcDims,
+    xs: &mut [i16],
+) {
+    let kc = d.in_dim.div_ceil(8);
+    let kp = kc * 8;
+    qs8_fc_widen_input(x, p.input_offset, d, xs);
+    for b in 0..d.batches {
+        let xr = &xs[b * kp..(b + 1) * kp];
+        for c in 0..d.out_dim {
+            let (cb, r) = (c / QS8_PACK_NR, c % QS8_PACK_NR);
+            let mut acc: i32 = 0;
+            for q in 0..kc {
+                let base = ((cb * kc + q) * QS8_PACK_NR + r) * 8;
+                for i in 0..8 {
+                    let prod = packed[base + i] as i32 * xr[q * 8 + i] as i32;
+                    acc = acc.wrapping_add(prod);
+                }
+            }
+            if let Some(bv) = bias {
+                acc = acc.wrapping_add(bv[c]);
+            }
+            out[b * d.out_dim + c] = qs8_requantize_one(p, acc, c);
+        }
+    }
+}
+
+/// ReLU as the training kernels apply it: `0 < v ? v : 0` (NaN and -0 give +0).
+#[inline]
+pub fn f32_relu_scalar(v: f32) -> f32 {
+    if 0.0 < v {
+        v
+    } else {
+        0.0
+    }
+}
+
+/// [`super::F32Gemm`] in i-p-j order (inner loop over a contiguous row of `B`); each output
+/// sum runs from 0.0 in increasing `p`, then `+ bias`, then ReLU.
+pub fn f32_gemm_generic(g: &F32Gemm, c: &mut [f32]) {
+    let n = g.n;
+    for i in 0..g.m {
+        let crow = &mut c[i * n..(i + 1) * n];
+        crow.fill(0.0);
+        for p in 0..g.k {
+            let av = g.a[i * g.a_row_stride + p * g.a_k_stride];
+            for (cv, &bv) in crow.iter_mut().zip(&g.b[p * n..(p + 1) * n]) {
+                *cv += av * bv;
+            }
+        }
+        if let Some(bias) = g.bias {
+            for (cv, &bv) in crow.iter_mut().zip(bias) {
+                *cv += bv;
+            }
+        }
+        if g.relu {
+            for cv in crow.iter_mut() {
+                *cv = f32_relu_scalar(*cv);
+            }
+        }
+    }
+}
+
+/// `C[i][j] = Σ_p A[i][p] · Bt[j][p]` (`A` `[m, k]`, `Bt` `[n, k]`), each sum from 0.0 in
+/// increasing `p`.
+pub fn f32_gemm_nt_generic(a: &[f32], bt: &[f32], c: &mut [f32], m: usize, n: usize, k: usize) {
+    for i in 0..m {
+        let arow = &a[i * k..(i + 1) * k];
+        for j in 0..n {
+            let brow = &bt[j * k..(j + 1) * k];
+            let mut acc = 0.0f32;
+            for (&av, &bv) in arow.iter().zip(brow) {
+                acc += av * bv;
+            }
+            c[i * n + j] = acc;
+        }
+    }
+}
+
+/// Column sums of `x` `[rows, cols]`, from 0.0 in row order.
+pub fn f32_col_sum_generic(x: &[f32], out: &mut [f32], rows: usize, cols: usize) {
+    out[..cols].fill(0.0);
+    for r in 0..rows {
+        for (o, &v) in out[..cols].iter_mut().zip(&x[r * cols..(r + 1) * cols]) {
+            *o += v;
+        }
+    }
+}
+
+/// ReLU backward tested on the layer output: `d = 0` unless `a > 0` (TF's `ReluGrad`).
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN outputs zero the gradient, as the mask does
+pub fn f32_relu_backward_generic(a: &[f32], d: &mut [f32]) {
+    for (dv, &av) in d.iter_mut().zip(a) {
+        if !(av > 0.0) {
+            *dv = 0.0;
+        }
+    }
+}
+
+/// Keras 3 Adam update in float32: `m += (g - m)·(1-β₁)`, `v += (g² - v)·(1-β₂)`,
+/// `var -= (m·alpha) / (sqrt(v) + ε)`. Every operation is a correctly rounded IEEE op,
+/// so the SIMD version is bit-identical.
+pub fn f32_adam_generic(
+    var: &mut [f32],
+    grad: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    k: &F32AdamParams,
+) {
+    for (((w, &g), m), v) in var.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
+        *m += (g - *m) * k.one_minus_beta_1;
+        *v += (g * g - *v) * k.one_minus_beta_2;
+        *w -= (*m * k.alpha) / (v.sqrt() + k.epsilon);
     }
 }
 

@@ -15,6 +15,10 @@
 
 pub mod fixedpoint;
 pub mod generic;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod simd128;
+#[cfg(test)]
+mod tests;
 
 /// Sizes of a fully-connected layer: `x` is `[batches, in_dim]`, weights `[out_dim, in_dim]`
 /// (TFLite layout), output `[batches, out_dim]`.
@@ -103,12 +107,76 @@ pub struct Qs8SoftmaxParams {
     pub diff_min: i32,
 }
 
+/// A float GEMM for training: `C[i][j] = act(Σ_p A(i, p) · B[p][j] + bias[j])`, `C` row-major
+/// `[m, n]`, `B` row-major `[k, n]`. `A(i, p) = a[i * a_row_stride + p * a_k_stride]`, so
+/// `x · W` (`a_k_stride = 1`) and `xᵀ · dz` (`a_row_stride = 1`) are the same kernel.
+///
+/// **Fixed summation order** (all implementations): each sum starts at `0.0f32` and adds
+/// the products in increasing `p`, each product rounded (no fused multiply-add); the bias
+/// is added after the sum, then ReLU (`0 < v ? v : 0`). SIMD versions vectorize across `j`
+/// only, so they produce exactly the scalar bits, and training keeps its Keras parity.
+#[derive(Clone, Copy, Debug)]
+pub struct F32Gemm<'a> {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub a: &'a [f32],
+    pub a_row_stride: usize,
+    pub a_k_stride: usize,
+    pub b: &'a [f32],
+    pub bias: Option<&'a [f32]>,
+    pub relu: bool,
+}
+
+/// Per-step float32 constants of one Adam update (Keras 3 `Adam.update_step`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct F32AdamParams {
+    pub alpha: f32,
+    pub one_minus_beta_1: f32,
+    pub one_minus_beta_2: f32,
+    pub epsilon: f32,
+}
+
+/// int8 FC weights packed once at prepare time for [`Qs8FcPackedFn`]: `w + weights_offset`
+/// widened to i16, in blocks of [`QS8_PACK_NR`] output channels × 8 inputs (channel `r`'s
+/// 8 values contiguous), input dimension zero-padded to a multiple of 8 and channels to a
+/// multiple of 4. Index of `(c, k)`: `((c / 4 * kc + k / 8) * 4 + c % 4) * 8 + k % 8` with
+/// `kc = ceil(in_dim / 8)`. Every implementation uses this layout.
+pub const QS8_PACK_NR: usize = 4;
+
+/// Length of the packed weights for `d`.
+pub fn qs8_fc_packed_len(d: FcDims) -> usize {
+    d.in_dim.div_ceil(8) * 8 * d.out_dim.div_ceil(QS8_PACK_NR) * QS8_PACK_NR
+}
+
+/// Length of the i16 input scratch of [`Qs8FcPackedFn`] (`x + input_offset`, padded rows).
+pub fn qs8_fc_scratch_len(d: FcDims) -> usize {
+    d.batches * d.in_dim.div_ceil(8) * 8
+}
+
 pub type F32FullyConnectedFn = fn(&F32FcParams, &[f32], &[f32], Option<&[f32]>, &mut [f32], FcDims);
 pub type Qs8FullyConnectedFn = fn(&Qs8FcParams, &[i8], &[i8], Option<&[i32]>, &mut [i8], FcDims);
 pub type HybridFullyConnectedFn =
     fn(&HybridFcParams, &[f32], &[i8], Option<&[f32]>, &mut [f32], FcDims, &mut HybridScratch);
 pub type F32SoftmaxFn = fn(&[f32], &mut [f32], usize, usize, f32);
 pub type Qs8SoftmaxFn = fn(&Qs8SoftmaxParams, &[i8], &mut [i8], usize, usize);
+/// `(w, weights_offset, dims, packed)`: fills `packed` (length [`qs8_fc_packed_len`]).
+pub type Qs8FcPackFn = fn(&[i8], i32, FcDims, &mut [i16]);
+/// As [`Qs8FullyConnectedFn`] on packed weights; `params.weights_offset` is already in the
+/// packed values. The last argument is scratch of length [`qs8_fc_scratch_len`].
+pub type Qs8FcPackedFn = fn(&Qs8FcParams, &[i8], &[i16], Option<&[i32]>, &mut [i8], FcDims, &mut [i16]);
+pub type F32GemmFn = fn(&F32Gemm, &mut [f32]);
+/// `(a [m, k], bt [n, k], c [m, n], m, n, k)`: `C = A · Btᵀ`, each sum from `0.0` in
+/// increasing `k` (the `dz · Wᵀ` of a Dense backward).
+pub type F32GemmNtFn = fn(&[f32], &[f32], &mut [f32], usize, usize, usize);
+/// `(x [rows, cols], out [cols], rows, cols)`: column sums from `0.0` in row order.
+pub type F32ColSumFn = fn(&[f32], &mut [f32], usize, usize);
+/// `(a, d)`: `d = 0` where `!(a > 0)` (the ReLU gradient, tested on the output).
+pub type F32ReluBackwardFn = fn(&[f32], &mut [f32]);
+/// `(var, grad, m, v, params)`.
+pub type F32AdamFn = fn(&mut [f32], &[f32], &mut [f32], &mut [f32], &F32AdamParams);
+/// `(x, out, scale, zero_point)`: float -> int8 (`reference_ops::AffineQuantize`).
+pub type Qs8QuantizeFn = fn(&[f32], &mut [i8], f32, i32);
 
 /// The kernel table: one entry per hot kernel family.
 #[derive(Clone, Copy, Debug)]
@@ -116,18 +184,34 @@ pub struct Kernels {
     pub name: &'static str,
     pub f32_fully_connected: F32FullyConnectedFn,
     pub qs8_fully_connected: Qs8FullyConnectedFn,
+    pub qs8_fc_pack: Qs8FcPackFn,
+    pub qs8_fc_packed: Qs8FcPackedFn,
     pub qs8_hybrid_fully_connected: HybridFullyConnectedFn,
     pub f32_softmax: F32SoftmaxFn,
     pub qs8_softmax: Qs8SoftmaxFn,
+    pub qs8_quantize: Qs8QuantizeFn,
+    pub f32_gemm: F32GemmFn,
+    pub f32_gemm_nt: F32GemmNtFn,
+    pub f32_col_sum: F32ColSumFn,
+    pub f32_relu_backward: F32ReluBackwardFn,
+    pub f32_adam: F32AdamFn,
 }
 
 static GENERIC: Kernels = Kernels {
     name: "generic",
     f32_fully_connected: generic::f32_fully_connected_generic,
     qs8_fully_connected: generic::qs8_fully_connected_generic,
+    qs8_fc_pack: generic::qs8_fc_pack_generic,
+    qs8_fc_packed: generic::qs8_fc_packed_generic,
     qs8_hybrid_fully_connected: generic::qs8_hybrid_fully_connected_generic,
     f32_softmax: generic::f32_softmax_generic,
     qs8_softmax: generic::qs8_softmax_generic,
+    qs8_quantize: generic::qx8_quantize_generic::<i8>,
+    f32_gemm: generic::f32_gemm_generic,
+    f32_gemm_nt: generic::f32_gemm_nt_generic,
+    f32_col_sum: generic::f32_col_sum_generic,
+    f32_relu_backward: generic::f32_relu_backward_generic,
+    f32_adam: generic::f32_adam_generic,
 };
 
 /// The scalar reference table (always available; test batteries compare against it).
@@ -135,11 +219,17 @@ pub fn generic() -> &'static Kernels {
     &GENERIC
 }
 
-/// The best table for this build. Today that is [`generic`]; a SIMD128 table will be
-/// returned here under `cfg(target_feature = "simd128")`, replacing only the kernels
-/// it improves.
+/// The best table for this build: [`simd128::ops`] on wasm32 with SIMD128 (it replaces
+/// only the kernels it improves), else [`generic`].
 pub fn ops() -> &'static Kernels {
-    &GENERIC
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        simd128::ops()
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        &GENERIC
+    }
 }
 
 /// An 8-bit quantized element type (int8 or uint8) seen as i32 for arithmetic.

@@ -11,9 +11,10 @@
 //!
 //! and `dz` from `da = ∂L/∂a` by [`Activation::backward_in_place`].
 //!
-//! The loops are plain scalar code ordered for contiguous inner loops over `out` (the layout
-//! of both `W` rows and activation rows); a later SIMD pass replaces them, these stay the
-//! reference.
+//! The products run through the kernel table (`kernels::ops()`: `f32_gemm`, `f32_gemm_nt`,
+//! `f32_col_sum`, `f32_relu_backward`), whose scalar and SIMD128 versions share one
+//! summation order (see `kernels::F32Gemm`), so training gives the same bits on every
+//! build. Scratch is the caller's; nothing here allocates per batch.
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,6 +23,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::init::glorot_uniform;
 use crate::error::{Error, Result};
+use crate::kernels::{self, F32Gemm};
 
 /// Activation applied to a layer's output (the subset of `keras.activations` we train).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +60,7 @@ impl Activation {
             Activation::Linear => {}
             Activation::Relu => {
                 for v in z.iter_mut() {
-                    *v = v.max(0.0);
+                    *v = kernels::generic::f32_relu_scalar(*v);
                 }
             }
             Activation::Softmax => {
@@ -77,13 +79,7 @@ impl Activation {
     pub fn backward_in_place(self, a: &[f32], d: &mut [f32], units: usize) {
         match self {
             Activation::Linear => {}
-            Activation::Relu => {
-                for (dv, &av) in d.iter_mut().zip(a) {
-                    if av <= 0.0 {
-                        *dv = 0.0;
-                    }
-                }
-            }
+            Activation::Relu => (kernels::ops().f32_relu_backward)(a, d),
             Activation::Softmax => {
                 for (drow, arow) in d.chunks_exact_mut(units).zip(a.chunks_exact(units)) {
                     let dot: f32 = drow.iter().zip(arow).map(|(&dv, &av)| dv * av).sum();
@@ -196,29 +192,39 @@ impl Dense {
     ///
     /// The bias is added after the product, as Keras's `ops.add(ops.matmul(x, W), b)`.
     pub fn forward_linear(&self, x: &[f32], rows: usize, z: &mut [f32]) {
-        let (n_in, n_out) = (self.input_dim, self.units);
-        debug_assert_eq!(x.len(), rows * n_in);
-        debug_assert_eq!(z.len(), rows * n_out);
-        for (xrow, zrow) in x.chunks_exact(n_in).zip(z.chunks_exact_mut(n_out)) {
-            zrow.fill(0.0);
-            // i-k-j order: the inner loop runs over one contiguous kernel row.
-            for (&xv, wrow) in xrow.iter().zip(self.kernel.chunks_exact(n_out)) {
-                for (zv, &wv) in zrow.iter_mut().zip(wrow) {
-                    *zv += xv * wv;
-                }
-            }
-            if self.use_bias {
-                for (zv, &bv) in zrow.iter_mut().zip(&self.bias) {
-                    *zv += bv;
-                }
-            }
+        self.gemm_forward(x, rows, z, false);
+    }
+
+    /// `a = act(x · W + b)`: `x` `[rows, in]`, `a` `[rows, out]`. ReLU is fused into the
+    /// GEMM's store (same bits as applying it afterwards).
+    pub fn forward(&self, x: &[f32], rows: usize, a: &mut [f32]) {
+        if self.activation == Activation::Relu {
+            self.gemm_forward(x, rows, a, true);
+        } else {
+            self.forward_linear(x, rows, a);
+            self.activation.forward_in_place(a, self.units);
         }
     }
 
-    /// `a = act(x · W + b)`: `x` `[rows, in]`, `a` `[rows, out]`.
-    pub fn forward(&self, x: &[f32], rows: usize, a: &mut [f32]) {
-        self.forward_linear(x, rows, a);
-        self.activation.forward_in_place(a, self.units);
+    /// `x · W (+ b) (relu)` through the kernel table's `f32_gemm`: each output sums its
+    /// products in increasing input index from 0.0, then adds the bias (the order of the
+    /// scalar i-k-j loop, kept by the SIMD kernel).
+    fn gemm_forward(&self, x: &[f32], rows: usize, z: &mut [f32], relu: bool) {
+        let (n_in, n_out) = (self.input_dim, self.units);
+        debug_assert_eq!(x.len(), rows * n_in);
+        debug_assert_eq!(z.len(), rows * n_out);
+        let g = F32Gemm {
+            m: rows,
+            n: n_out,
+            k: n_in,
+            a: x,
+            a_row_stride: n_in,
+            a_k_stride: 1,
+            b: &self.kernel,
+            bias: self.use_bias.then_some(&self.bias[..]),
+            relu,
+        };
+        (kernels::ops().f32_gemm)(&g, z);
     }
 
     /// Backward through `x · W + b`, given `dz = ∂L/∂z` `[rows, out]` and the layer input
@@ -239,30 +245,27 @@ impl Dense {
         debug_assert_eq!(x.len(), rows * n_in);
         debug_assert_eq!(dz.len(), rows * n_out);
         debug_assert_eq!(d_kernel.len(), n_in * n_out);
-        d_kernel.fill(0.0);
-        for (xrow, dzrow) in x.chunks_exact(n_in).zip(dz.chunks_exact(n_out)) {
-            for (&xv, dkrow) in xrow.iter().zip(d_kernel.chunks_exact_mut(n_out)) {
-                for (dk, &g) in dkrow.iter_mut().zip(dzrow) {
-                    *dk += xv * g;
-                }
-            }
-        }
+        let k = kernels::ops();
+        // d_kernel[i][j] = Σ_rows x[r][i] · dz[r][j]: A = xᵀ through strides.
+        let g = F32Gemm {
+            m: n_in,
+            n: n_out,
+            k: rows,
+            a: x,
+            a_row_stride: 1,
+            a_k_stride: n_in,
+            b: dz,
+            bias: None,
+            relu: false,
+        };
+        (k.f32_gemm)(&g, d_kernel);
         if self.use_bias {
-            d_bias.fill(0.0);
-            for dzrow in dz.chunks_exact(n_out) {
-                for (db, &g) in d_bias.iter_mut().zip(dzrow) {
-                    *db += g;
-                }
-            }
+            (k.f32_col_sum)(dz, d_bias, rows, n_out);
         }
         if let Some(d_x) = d_x {
             debug_assert_eq!(d_x.len(), rows * n_in);
-            for (dxrow, dzrow) in d_x.chunks_exact_mut(n_in).zip(dz.chunks_exact(n_out)) {
-                // d_x[i, k] = Σ_j dz[i, j] · W[k, j]: both rows contiguous in j.
-                for (dxv, wrow) in dxrow.iter_mut().zip(self.kernel.chunks_exact(n_out)) {
-                    *dxv = dzrow.iter().zip(wrow).map(|(&g, &w)| g * w).sum();
-                }
-            }
+            // d_x[r][i] = Σ_j dz[r][j] · W[i][j]: W `[in, out]` is the transposed operand.
+            (k.f32_gemm_nt)(dz, &self.kernel, d_x, rows, n_in, n_out);
         }
     }
 

@@ -8,3 +8,4 @@ pub mod params;
 
 pub use calibrate::{calibrate, Ranges};
 pub use convert::{convert, ConverterOptions, IoType, Mode, RepresentativeDataset};
+pub mod report;

@@ -81,11 +81,14 @@ pub(crate) fn adam_update(
     v: &mut [f32],
     k: AdamStep,
 ) {
-    for (((w, &g), m), v) in var.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
-        *m += (g - *m) * k.one_minus_beta_1;
-        *v += (g * g - *v) * k.one_minus_beta_2;
-        *w -= (*m * k.alpha) / (v.sqrt() + k.epsilon);
-    }
+    // The kernel table's Adam (scalar or SIMD128: same IEEE operations, same bits).
+    let p = crate::kernels::F32AdamParams {
+        alpha: k.alpha,
+        one_minus_beta_1: k.one_minus_beta_1,
+        one_minus_beta_2: k.one_minus_beta_2,
+        epsilon: k.epsilon,
+    };
+    (crate::kernels::ops().f32_adam)(var, grad, m, v, &p);
 }
 
 /// `keras.optimizers.SGD` (Keras 3 `SGD.update_step`, keras/src/optimizers/sgd.py).

@@ -1,1 +1,206 @@
-//! `Interpreter`: runs any `.tflite` file we write or import (DESIGN.md, "Public JS API").
+//! `Interpreter`: runs any `.tflite` file we write or import (DESIGN.md, "Public JS API"),
+//! with the names of TFLite's Python `Interpreter` in camelCase, and the module-level
+//! `evaluate(bytes, x, y)`. Tensor indices are graph tensor indices, as in
+//! `getInputDetails()[k].index`. Only type conversion happens here; the core
+//! (`crate::interp`) checks everything and its errors become JS `Error`s.
+
+use js_sys::{Float32Array, Int32Array, Int8Array, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::{bad, js_err, to_js};
+use crate::graph::DType;
+use crate::interp::{self, Interpreter, TensorDetails};
+
+/// One entry of `getInputDetails()` / `getOutputDetails()`: TFLite's details, with
+/// `scale`/`zeroPoint` the first (per-tensor) values and `scales`/`zeroPoints`/
+/// `quantizedDimension` its `quantization_parameters` (0 / empty for float tensors).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DetailsJs {
+    index: usize,
+    name: String,
+    shape: Vec<i32>,
+    shape_signature: Vec<i32>,
+    dtype: &'static str,
+    scale: f32,
+    zero_point: i64,
+    scales: Vec<f32>,
+    zero_points: Vec<i64>,
+    quantized_dimension: i32,
+}
+
+/// `new Interpreter(bytes)`.
+#[wasm_bindgen(js_name = Interpreter)]
+pub struct JsInterpreter {
+    inner: Interpreter,
+}
+
+#[wasm_bindgen(js_class = Interpreter)]
+impl JsInterpreter {
+    /// Reads (and verifies) a `.tflite` file and prepares it for batch 1 (its declared shape).
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<JsInterpreter, JsError> {
+        Ok(JsInterpreter {
+            inner: interp::interpreter_from_tflite(bytes).map_err(js_err)?,
+        })
+    }
+
+    #[wasm_bindgen(js_name = getInputDetails)]
+    pub fn get_input_details(&self) -> Result<JsValue, JsError> {
+        self.details(self.inner.input_details())
+    }
+
+    #[wasm_bindgen(js_name = getOutputDetails)]
+    pub fn get_output_details(&self) -> Result<JsValue, JsError> {
+        self.details(self.inner.output_details())
+    }
+
+    /// `resizeInput(index, shape)`: a new shape for an input (e.g. a batch size, where the
+    /// shape signature has -1).
+    #[wasm_bindgen(js_name = resizeInput)]
+    pub fn resize_input(&mut self, index: usize, shape: Vec<i32>) -> Result<(), JsError> {
+        let k = self.input_position(index, "resizeInput")?;
+        interp::resize_input_bounded(&mut self.inner, k, &shape).map_err(js_err)
+    }
+
+    /// Kept for TFLite users: tensors are (re)allocated by the constructor and
+    /// `resizeInput`, so this does nothing.
+    #[wasm_bindgen(js_name = allocateTensors)]
+    pub fn allocate_tensors(&self) {}
+
+    /// `setTensor(index, typedArray)`: copies the data into an input. The array type must
+    /// match the input's dtype and its length the input's current shape.
+    #[wasm_bindgen(js_name = setTensor)]
+    pub fn set_tensor(&mut self, index: usize, value: JsValue) -> Result<(), JsError> {
+        let k = self.input_position(index, "setTensor")?;
+        let r = if let Some(a) = value.dyn_ref::<Float32Array>() {
+            self.inner.set_input_f32(k, &a.to_vec())
+        } else if let Some(a) = value.dyn_ref::<Int8Array>() {
+            self.inner.set_input_i8(k, &a.to_vec())
+        } else if let Some(a) = value.dyn_ref::<Uint8Array>() {
+            self.inner.set_input_u8(k, &a.to_vec())
+        } else {
+            let t = &self.inner.graph().tensors[index];
+            let got = if value.is_instance_of::<Int32Array>() {
+                "an Int32Array".to_string()
+            } else {
+                format!("{:?}", value.js_typeof().as_string().unwrap_or_default())
+            };
+            return Err(bad(format!(
+                "setTensor: tensor {index} ('{}') is {}: pass a {}, got {got}",
+                t.name,
+                t.dtype.name(),
+                typed_array_name(t.dtype)
+            )));
+        };
+        r.map_err(|e| bad(format!("setTensor: tensor {index}: {e}")))
+    }
+
+    pub fn invoke(&mut self) -> Result<(), JsError> {
+        self.inner.invoke().map_err(js_err)
+    }
+
+    /// `getTensor(index)`: a copy of any tensor (an output after `invoke()`, an input, an
+    /// intermediate or a constant) as a typed array of its dtype.
+    #[wasm_bindgen(js_name = getTensor)]
+    pub fn get_tensor(&self, index: usize) -> Result<JsValue, JsError> {
+        let dtype = self
+            .inner
+            .graph()
+            .tensors
+            .get(index)
+            .map(|t| t.dtype)
+            .ok_or_else(|| {
+                bad(format!(
+                    "getTensor: tensor index {index} out of range ({} tensors)",
+                    self.inner.graph().tensors.len()
+                ))
+            })?;
+        let it = &self.inner;
+        Ok(match dtype {
+            DType::F32 => Float32Array::from(&it.tensor_f32(index).map_err(js_err)?[..]).into(),
+            DType::I8 => Int8Array::from(&it.tensor_i8(index).map_err(js_err)?[..]).into(),
+            DType::U8 => Uint8Array::from(&it.tensor_u8(index).map_err(js_err)?[..]).into(),
+            DType::I32 => Int32Array::from(&it.tensor_i32(index).map_err(js_err)?[..]).into(),
+            other => {
+                return Err(bad(format!(
+                    "getTensor: tensor {index} is {}, which has no typed array here",
+                    other.name()
+                )))
+            }
+        })
+    }
+}
+
+impl JsInterpreter {
+    fn details(&self, list: Vec<TensorDetails>) -> Result<JsValue, JsError> {
+        let out: Vec<DetailsJs> = list
+            .into_iter()
+            .map(|d| {
+                let quantized_dimension = self.inner.graph().tensors[d.index]
+                    .quant
+                    .as_ref()
+                    .map_or(0, |q| q.quantized_dimension);
+                DetailsJs {
+                    index: d.index,
+                    name: d.name,
+                    shape: d.shape,
+                    shape_signature: d.shape_signature,
+                    dtype: d.dtype.name(),
+                    scale: d.scale.first().copied().unwrap_or(0.0),
+                    zero_point: d.zero_point.first().copied().unwrap_or(0),
+                    scales: d.scale,
+                    zero_points: d.zero_point,
+                    quantized_dimension,
+                }
+            })
+            .collect();
+        to_js(&out)
+    }
+
+    /// Position among the graph inputs of tensor `index`.
+    fn input_position(&self, index: usize, what: &str) -> Result<usize, JsError> {
+        let inputs = &self.inner.graph().inputs;
+        inputs.iter().position(|&i| i == index).ok_or_else(|| {
+            bad(format!(
+                "{what}: tensor {index} is not a model input (inputs: {inputs:?})"
+            ))
+        })
+    }
+}
+
+fn typed_array_name(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "Float32Array",
+        DType::I8 => "Int8Array",
+        DType::U8 => "Uint8Array",
+        DType::I32 => "Int32Array",
+        _ => "typed array of a supported dtype",
+    }
+}
+
+/// What `evaluate` returns to JS.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EvalJs {
+    accuracy: f64,
+    n: usize,
+    correct: usize,
+    loss: Option<f64>,
+}
+
+/// `evaluate(bytes, x, y)` → `{accuracy, n, correct, loss}`: runs a `.tflite` file on
+/// `x` (N rows, Float32Array; quantized for int8/uint8 inputs as TFLite's QUANTIZE does)
+/// and scores the argmax of its output against the labels `y` (Int32Array of N).
+#[wasm_bindgen]
+pub fn evaluate(bytes: &[u8], x: &[f32], y: &[i32]) -> Result<JsValue, JsError> {
+    let r = interp::evaluate_tflite(bytes, x, y).map_err(js_err)?;
+    to_js(&EvalJs {
+        accuracy: r.accuracy,
+        n: r.n,
+        correct: r.correct,
+        loss: r.loss,
+    })
+}

@@ -12,6 +12,8 @@ use wasm_bindgen_futures::JsFuture;
 
 // One file per area, so that each can grow on its own: models and converter here,
 // the interpreter in `interp.rs`, calibration/inspection reports in `report.rs`.
+mod bench;
+mod data;
 mod interp;
 mod report;
 
@@ -391,6 +393,19 @@ impl JsConverter {
     #[wasm_bindgen(js_name = fromModel)]
     pub fn from_model(model: &JsSequential) -> Result<JsConverter, JsError> {
         let inner = TfliteConverter::from_model(&model.inner.borrow()).map_err(js_err)?;
+        Ok(JsConverter {
+            inner,
+            optimizations: vec![],
+            supported_ops: vec![],
+            supported_types: vec![],
+        })
+    }
+
+    /// `TFLiteConverter.fromTflite(bytes)`: a float32 `.tflite` file as TensorFlow exports
+    /// it (FULLY_CONNECTED, SOFTMAX, RELU, RESHAPE), quantized by the same rules.
+    #[wasm_bindgen(js_name = fromTflite)]
+    pub fn from_tflite(bytes: &[u8]) -> Result<JsConverter, JsError> {
+        let inner = TfliteConverter::from_tflite(bytes).map_err(js_err)?;
         Ok(JsConverter {
             inner,
             optimizations: vec![],

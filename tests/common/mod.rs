@@ -1,6 +1,14 @@
 //! Shared test support: the reference fixtures (embedded with `include_bytes!`, so the same
-//! table drives native and wasm tests), a `.npy` reader and the reference cases.
+//! table drives native and wasm tests), a `.npy` reader and the reference cases;
+//! [`compare`] (our graphs against TF's), [`convert`] (conversions and calibration against
+//! TF's files), [`training`] (Keras parity) and [`reference`] (interpreter, import and
+//! accuracy checks): plain functions that `#[test]`s and `#[wasm_bindgen_test]`s call.
 #![allow(dead_code)]
+
+pub mod compare;
+pub mod convert;
+pub mod reference;
+pub mod training;
 
 use litequant::nn::{Activation, DenseConfig, Sequential};
 
@@ -62,13 +70,67 @@ fixtures!(
     "digits_mlp/model_fp16.tflite",
     "digits_mlp/model_int8.tflite",
     "digits_mlp/model_calibrated.tflite",
+    // Reference outputs and inputs (tests/fixtures/manifest.json), the intermediates of
+    // the int8 models, the digits test set and TF's accuracy figures.
+    "manifest.json",
+    "accuracy.json",
+    "digits_data/test_y.npy",
+    "digits_mlp/out_dynamic__litert_ref.npy",
+    "digits_mlp/out_float32__litert_ref.npy",
+    "digits_mlp/out_fp16__litert_ref.npy",
+    "digits_mlp/out_int8__litert_ref.npy",
+    "digits_mlp/out_keras_float.npy",
+    "digits_mlp/test_x_int8_int8.npy",
+    "fixed_edge/intermediates/int8/index.json",
+    "fixed_edge/intermediates/int8/t0.npy",
+    "fixed_edge/intermediates/int8/t4.npy",
+    "fixed_edge/intermediates/int8/t5.npy",
+    "fixed_edge/intermediates/int8/t6.npy",
+    "fixed_edge/out_float32__litert_ref.npy",
+    "fixed_edge/out_fp16__litert_ref.npy",
+    "fixed_edge/out_int8__litert_ref.npy",
+    "fixed_edge/test_x_int8_int8.npy",
+    "fixed_mlp/intermediates/int8/index.json",
+    "fixed_mlp/intermediates/int8/t0.npy",
+    "fixed_mlp/intermediates/int8/t5.npy",
+    "fixed_mlp/intermediates/int8/t6.npy",
+    "fixed_mlp/intermediates/int8/t7.npy",
+    "fixed_mlp/intermediates/int8_floatio/index.json",
+    "fixed_mlp/intermediates/int8_floatio/t0.npy",
+    "fixed_mlp/intermediates/int8_floatio/t5.npy",
+    "fixed_mlp/intermediates/int8_floatio/t6.npy",
+    "fixed_mlp/intermediates/int8_floatio/t7.npy",
+    "fixed_mlp/intermediates/int8_floatio/t8.npy",
+    "fixed_mlp/intermediates/int8_floatio/t9.npy",
+    "fixed_mlp/out_dynamic__litert_ref.npy",
+    "fixed_mlp/out_float32__litert_ref.npy",
+    "fixed_mlp/out_fp16__litert_ref.npy",
+    "fixed_mlp/out_int8__litert_ref.npy",
+    "fixed_mlp/out_int8_floatio__litert_ref.npy",
+    "fixed_mlp/out_uint8io__litert_ref.npy",
+    "fixed_mlp/test_x_int8_int8.npy",
+    "fixed_mlp/test_x_uint8io_uint8.npy",
+    "train_parity/x.npy",
+    "train_parity/y.npy",
+    "train_parity/init_w0.npy",
+    "train_parity/init_b0.npy",
+    "train_parity/init_w1.npy",
+    "train_parity/init_b1.npy",
+    "train_parity/final_w0.npy",
+    "train_parity/final_b0.npy",
+    "train_parity/final_w1.npy",
+    "train_parity/final_b1.npy",
+    "train_parity/one_step_w0.npy",
+    "train_parity/one_step_w1.npy",
+    "train_parity/one_step_w2.npy",
+    "train_parity/one_step_w3.npy",
+    "train_parity/history.json",
 );
 
 /// A `.npy` array as f32 values and its shape.
 pub fn npy_f32(path: &str) -> (Vec<f32>, Vec<usize>) {
-    let npy = npyz::NpyFile::new(fixture(path)).expect(path);
-    let shape = npy.shape().iter().map(|&d| d as usize).collect();
-    (npy.into_vec::<f32>().expect(path), shape)
+    let (shape, data) = reference::npy::<f32>(path);
+    (data, shape)
 }
 
 /// One variant TF wrote for a case: our variant name, TF's file, converter options.

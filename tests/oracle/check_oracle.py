@@ -6,19 +6,24 @@ compare with the outputs our own interpreter produced.
 
 The manifest is a JSON list of entries (paths relative to the repo root):
     {"name": str, "model": path, "input_npy": path, "expected_npy": path | null,
-     "reference_model": path | null, "exact": bool, "atol": float}
+     "reference_model": path | null, "ours_npy": path | null, "exact": bool, "atol": float}
+Entries of every `manifest.*.json` beside the manifest are checked too (each Rust test
+binary writes its own file: convert_reference -> manifest.json, import_reference ->
+manifest.import.json).
 Each input row is fed as a batch of one (as the reference check does) through the model's
 first input. Float inputs fed to an int8/uint8 input are quantized first with the model's
 input parameters, as TFLite's QUANTIZE kernel does: clamp(round_half_away(f32(x) / f32(scale))
 + zp). The first output rows are stacked and compared with expected_npy (outputs saved from
-TensorFlow's own file) and with the outputs of reference_model (TensorFlow's file, run here
-the same way): exact -> same dtype, shape and values; otherwise same shape and
-max |diff| <= atol. At least one of the two must be given.
+TensorFlow's own file), with the outputs of reference_model (TensorFlow's file, run here
+the same way) and with ours_npy (our interpreter's outputs for the same rows, written by
+the Rust test): exact -> same dtype, shape and values; otherwise same shape and
+max |diff| <= atol. At least one of expected_npy / reference_model must be given.
 The op resolver is BUILTIN_REF: TFLite's reference kernels, which our int8 kernels match
 bit for bit. Prints one line per entry, then "N passed, M failed"; exits 1 on any failure
 and when the manifest is missing or empty.
 """
 import argparse
+import glob
 import json
 import os
 import sys
@@ -98,6 +103,10 @@ def check(entry):
         results.append((ok, f"vs TF file: {detail}"))
     if not results:
         return False, "entry has neither expected_npy nor reference_model"
+    if entry.get("ours_npy"):
+        ours = np.load(os.path.join(ROOT, entry["ours_npy"]))
+        ok, detail = compare(got, ours, entry)
+        results.append((ok, f"vs ours: {detail}"))
     return all(ok for ok, _ in results), f"{len(x)} rows; " + "; ".join(d for _, d in results)
 
 
@@ -114,6 +123,13 @@ def main():
         return 1
     if isinstance(entries, dict):
         entries = entries.get("entries", [])
+    base = os.path.basename(args.manifest)
+    stem = base[:-len(".json")] if base.endswith(".json") else base
+    for extra in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(args.manifest)),
+                                               f"{glob.escape(stem)}.*.json"))):
+        with open(extra) as f:
+            more = json.load(f)
+        entries = list(entries) + list(more.get("entries", []) if isinstance(more, dict) else more)
     if not entries:
         print(f"error: manifest {args.manifest} lists no models")
         print("0 passed, 1 failed")

@@ -1,0 +1,334 @@
+// The benchmark page: litequant vs TF.js 4.22 (wasm backend, single-threaded simd binary;
+// cpu backend), LiteRT.js 2.5.3 (wasm, 1 thread) and tfjs-tflite, in one page, one thread.
+// Driven by bench/run.mjs (npm run bench); results in window.__bench, then
+// document.body.dataset.ready = "1". Each figure is the median of `RUNS` timed runs after
+// warm-up; min and max are kept.
+import init, * as lq from "../pkg/litequant.js";
+import { loadLiteRt, loadAndCompile, Tensor } from "../node_modules/@litertjs/core/dist/index.js";
+
+const tf = globalThis.tf;
+const tflite = globalThis.tflite;
+const params = new URLSearchParams(location.search);
+const QUICK = params.has("quick");
+const RUNS = QUICK ? 3 : 5;
+const records = [];
+const logEl = document.getElementById("log");
+
+function log(msg) {
+  console.log(msg);
+  logEl.textContent += msg + "\n";
+}
+
+function stats(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1], runs: s.length };
+}
+
+function record(workload, system, unit, values, extra = {}) {
+  const r = { workload, system, unit, ...stats(values), ...extra };
+  records.push(r);
+  log(`${workload} | ${system}: ${r.median.toPrecision(4)} ${unit} (min ${r.min.toPrecision(4)}, max ${r.max.toPrecision(4)}, ${r.runs} runs)`);
+  return r;
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/// Deterministic data (LCG), so every system sees the same samples.
+function randomData(n, d, classes, seed) {
+  let s = seed >>> 0;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < x.length; i++) x[i] = next() * 2 - 1;
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) y[i] = Math.floor(next() * classes);
+  return { x, y };
+}
+
+/// Times `step` (sync or async) in loops of `n` iterations sized to ~targetMs; returns
+/// µs per call for each of `runs` runs (after a warm-up run).
+async function timeLoop(step, isAsync, targetMs = QUICK ? 20 : 50, runs = RUNS) {
+  for (let i = 0; i < 3; i++) isAsync ? await step() : step();
+  let n = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) isAsync ? await step() : step();
+    const dt = performance.now() - t0;
+    if (dt > 10 || n > 1 << 20) {
+      n = Math.max(1, Math.round((n * targetMs) / Math.max(dt, 0.001)));
+      break;
+    }
+    n *= 4;
+  }
+  const out = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    if (isAsync) for (let i = 0; i < n; i++) await step();
+    else for (let i = 0; i < n; i++) step();
+    out.push(((performance.now() - t0) * 1000) / n);
+    await tick();
+  }
+  return out;
+}
+
+const ARCHS = [
+  { name: "seed 32-64-10", d: 32, hidden: 64 },
+  { name: "784-256-10", d: 784, hidden: 256 },
+];
+const N_TRAIN = 10000;
+
+// ---------------------------------------------------------------------------------------
+// Training
+
+function ourModel(arch) {
+  const m = lq.Sequential.fromConfig({
+    inputShape: [arch.d],
+    seed: 0,
+    layers: [
+      { type: "dense", units: arch.hidden, activation: "relu" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+  });
+  m.compile({ optimizer: { type: "adam", learningRate: 1e-3 }, loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
+  return m;
+}
+
+async function trainOurs(arch, data) {
+  const m = ourModel(arch);
+  const opts = { batchSize: 32, shuffle: true, seed: 0 };
+  m.fitEpoch(data.x, data.y, opts, 0); // warm-up
+  const v = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    m.fitEpoch(data.x, data.y, opts, r + 1);
+    v.push(N_TRAIN / ((performance.now() - t0) / 1000));
+    await tick();
+  }
+  record(`train ${arch.name}`, "litequant", "samples/s", v);
+  return m;
+}
+
+async function trainTfjs(arch, data, backend) {
+  await tf.setBackend(backend);
+  await tf.ready();
+  // The cpu backend is ~100x slower on 784-256-10: time a slice of the data there.
+  const n = backend === "cpu" && arch.d > 100 ? 1000 : N_TRAIN;
+  const runs = backend === "cpu" ? 3 : arch.d > 100 ? 3 : RUNS;
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [arch.d], units: arch.hidden, activation: "relu" }),
+      tf.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+  const xs = tf.tensor2d(data.x.subarray(0, n * arch.d), [n, arch.d]);
+  const ys = tf.tensor1d(Float32Array.from(data.y.subarray(0, n)));
+  const xw = xs.slice([0, 0], [Math.min(n, 640), arch.d]);
+  const yw = ys.slice([0], [Math.min(n, 640)]);
+  await model.fit(xw, yw, { batchSize: 32, epochs: 1, shuffle: true, verbose: 0 }); // warm-up
+  const v = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    await model.fit(xs, ys, { batchSize: 32, epochs: 1, shuffle: true, verbose: 0 });
+    v.push(n / ((performance.now() - t0) / 1000));
+  }
+  record(`train ${arch.name}`, `tfjs-${backend}`, "samples/s", v, n !== N_TRAIN ? { samples: n } : {});
+  tf.dispose([xs, ys, xw, yw]);
+  model.dispose();
+}
+
+// ---------------------------------------------------------------------------------------
+// Conversion
+
+function convert(model, kind, x, d) {
+  const c = lq.TFLiteConverter.fromModel(model);
+  if (kind === "int8") {
+    c.optimizations = ["DEFAULT"];
+    c.representativeDataset = { data: x.subarray(0, 100 * d), shape: [100, d] };
+    c.supportedOps = ["TFLITE_BUILTINS_INT8"];
+    // float32 io (the default): LiteRT.js rejects int8 io tensors.
+  } else if (kind === "float16") {
+    c.optimizations = ["DEFAULT"];
+    c.supportedTypes = ["float16"];
+  }
+  const bytes = c.convert();
+  c.free?.();
+  return bytes;
+}
+
+async function benchConvert(model, data, d) {
+  convert(model, "int8", data.x, d); // warm-up
+  const v = [];
+  for (let r = 0; r < (QUICK ? 5 : 15); r++) {
+    const t0 = performance.now();
+    convert(model, "int8", data.x, d);
+    v.push(performance.now() - t0);
+  }
+  record("calibrate(100)+convert seed int8", "litequant", "ms", v);
+}
+
+// ---------------------------------------------------------------------------------------
+// Inference
+
+const BATCHES = [1, 32, 256];
+
+async function inferOurs(bytes, d, batch, x) {
+  const it = new lq.Interpreter(bytes);
+  const inIdx = it.getInputDetails()[0].index;
+  const outIdx = it.getOutputDetails()[0].index;
+  it.resizeInput(inIdx, [batch, d]);
+  const xb = x.subarray(0, batch * d);
+  const v = await timeLoop(() => {
+    it.setTensor(inIdx, xb);
+    it.invoke();
+    it.getTensor(outIdx);
+  }, false);
+  it.free?.();
+  return v;
+}
+
+async function inferLiteRt(fixed, d, batch, x) {
+  const m = await loadAndCompile(fixed, { accelerator: "wasm" });
+  const input = new Tensor(x.slice(0, batch * d), [batch, d]);
+  const v = await timeLoop(async () => {
+    const outs = await m.run(input);
+    outs[0].toTypedArray();
+    for (const o of outs) o.delete();
+  }, true);
+  input.delete();
+  m.delete?.();
+  return v;
+}
+
+let tfliteLoaded = false;
+async function inferTfjsTflite(fixed, d, batch, x) {
+  let m;
+  // Hide SharedArrayBuffer while tfjs-tflite picks its binary: the single-threaded one.
+  const SAB = globalThis.SharedArrayBuffer;
+  if (!tfliteLoaded) delete globalThis.SharedArrayBuffer;
+  try {
+    m = await tflite.loadTFLiteModel(fixed.buffer.slice(fixed.byteOffset, fixed.byteOffset + fixed.byteLength), { numThreads: 1 });
+  } finally {
+    if (!tfliteLoaded) globalThis.SharedArrayBuffer = SAB;
+    tfliteLoaded = true;
+  }
+  const input = tf.tensor2d(x.subarray(0, batch * d), [batch, d]);
+  const v = await timeLoop(() => {
+    const o = m.predict(input);
+    o.dataSync();
+    o.dispose();
+  }, false);
+  input.dispose();
+  return v;
+}
+
+async function benchInference(arch, files, x) {
+  for (const [dtype, bytes] of Object.entries(files)) {
+    for (const batch of BATCHES) {
+      const w = `infer ${arch.name} ${dtype} b${batch}`;
+      const fixed = lq.benchFixBatch(bytes, batch);
+      const per = (v) => ({ samples_per_s: (batch * 1e6) / stats(v).median });
+      const systems = [
+        ["litequant", () => inferOurs(bytes, arch.d, batch, x)],
+        ["litert.js", () => inferLiteRt(fixed, arch.d, batch, x)],
+        ["tfjs-tflite", () => inferTfjsTflite(fixed, arch.d, batch, x)],
+      ];
+      for (const [sys, fn] of systems) {
+        try {
+          const v = await fn();
+          record(w, sys, "µs/invoke", v, per(v));
+        } catch (e) {
+          log(`${w} | ${sys}: FAILED ${e}`);
+          records.push({ workload: w, system: sys, unit: "µs/invoke", error: String(e) });
+        }
+        await tick();
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Yardstick and kernel rates
+
+function gmacs(run, reps) {
+  run(1);
+  const v = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    const macs = run(reps);
+    v.push(macs / ((performance.now() - t0) / 1000) / 1e9);
+  }
+  return v;
+}
+
+function benchKernels() {
+  const yard = record("yardstick i32x4.dot_i16x8_s 2x4 (L1)", "litequant", "GMAC/s",
+    gmacs((reps) => lq.benchYardstick(64, reps), 20000));
+  const cases = [
+    ["qs8_fc", 256, 784, 256, "int8 GEMM 256x784x256 (qs8_fc_packed)"],
+    ["qs8_fc", 1, 784, 256, "int8 GEMV 1x784x256 (qs8_fc_packed)"],
+    ["f32_fc", 256, 784, 256, "f32 FC 256x784x256 (f32_fully_connected)"],
+    ["f32_gemm", 32, 784, 256, "f32 train GEMM 32x784x256 (f32_gemm)"],
+  ];
+  for (const [kind, m, k, n, label] of cases) {
+    const g = new lq.BenchGemm(kind, m, k, n);
+    const reps = Math.max(1, Math.round(2e7 / (m * k * n)));
+    const r = record(label, "litequant", "GMAC/s", gmacs((x) => g.run(x), reps));
+    r.pct_of_yardstick = (100 * r.median) / yard.median;
+    log(`  = ${r.pct_of_yardstick.toFixed(1)}% of the yardstick`);
+    g.free();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main() {
+  const t0 = performance.now();
+  await init();
+  log(`litequant kernels: ${lq.benchKernels()}; quick: ${QUICK}`);
+  tf.wasm.setWasmPaths({
+    "tfjs-backend-wasm.wasm": "../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
+    "tfjs-backend-wasm-simd.wasm": "../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
+    // Single-threaded comparison: the threaded name maps to the plain SIMD binary.
+    "tfjs-backend-wasm-threaded-simd.wasm": "../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
+  });
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+  tflite.setWasmPath("../node_modules/@tensorflow/tfjs-tflite/wasm/");
+  await loadLiteRt("../node_modules/@litertjs/core/wasm/");
+
+  benchKernels();
+  const models = {};
+  for (const arch of ARCHS) {
+    const data = randomData(N_TRAIN, arch.d, 10, 42 + arch.d);
+    models[arch.name] = { model: await trainOurs(arch, data), data };
+    await trainTfjs(arch, data, "wasm");
+    await trainTfjs(arch, data, "cpu");
+  }
+  const seed = models[ARCHS[0].name];
+  await benchConvert(seed.model, seed.data, ARCHS[0].d);
+  await tf.setBackend("cpu"); // tfjs-tflite tensors live on the cpu backend
+  for (const arch of ARCHS) {
+    const { model, data } = models[arch.name];
+    const files = {
+      float32: convert(model, "float32", data.x, arch.d),
+      int8: convert(model, "int8", data.x, arch.d),
+      float16: convert(model, "float16", data.x, arch.d),
+    };
+    await benchInference(arch, files, data.x);
+  }
+  log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return { records, userAgent: navigator.userAgent, kernels: lq.benchKernels(), quick: QUICK };
+}
+
+main()
+  .then((r) => {
+    globalThis.__bench = r;
+  })
+  .catch((e) => {
+    log(`ERROR ${e?.stack ?? e}`);
+    globalThis.__bench = { error: String(e?.stack ?? e), records };
+  })
+  .finally(() => {
+    document.body.dataset.ready = "1";
+  });

@@ -1,0 +1,396 @@
+//! Kernel test batteries: one per kernel family, instantiated for every kernel table
+//! (`generic` everywhere, `simd128` on wasm32 with SIMD128). Each battery compares a
+//! table's kernel with an independent oracle — the generic reference kernel for the
+//! TFLite arithmetic, a naive loop with the documented summation order for the training
+//! kernels — over ragged tails, zero points, extreme scales and saturation, on sizes small
+//! enough that the SIMD paths run their tail code. Natively only `generic` runs;
+//! `wasm-pack test --headless --chrome` runs both in the browser.
+
+use super::fixedpoint::quantize_multiplier;
+use super::generic::{self, f32_relu_scalar};
+use super::*;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// xorshift64*: deterministic test data without a dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn f32(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+    }
+    fn i8(&mut self) -> i8 {
+        (self.next() >> 56) as u8 as i8
+    }
+    fn i32(&mut self, lo: i32, hi: i32) -> i32 {
+        lo + (self.next() % (hi - lo + 1) as u64) as i32
+    }
+    /// Floats with varied magnitude: mostly [-1, 1], some large, some exact zeros/-0.
+    fn wild(&mut self) -> f32 {
+        match self.next() % 16 {
+            0 => 0.0,
+            1 => -0.0,
+            2 => self.f32() * 1e30,
+            3 => self.f32() * 1e-30,
+            4 => (self.i32(-8, 8) as f32) + 0.5,
+            _ => self.f32() * 4.0,
+        }
+    }
+}
+
+fn same_f32(a: f32, b: f32) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+fn assert_same_f32(got: &[f32], want: &[f32], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        assert!(same_f32(g, w), "{what}: [{i}] got {g:e} ({:#x}) want {w:e} ({:#x})", g.to_bits(), w.to_bits());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Family: float FULLY_CONNECTED (inference / calibration order of f32_dot_generic)
+
+fn check_f32_fc(k: &Kernels) {
+    let mut rng = Rng(0x5eed_0001);
+    let acts = [(f32::MIN, f32::MAX), (0.0, f32::MAX), (0.0, 6.0), (-1.0, 1.0)];
+    for &batches in &[1usize, 2, 3, 5] {
+        for &in_dim in &[1usize, 3, 7, 8, 9, 16, 17, 33, 64] {
+            for &out_dim in &[1usize, 3, 4, 5, 9] {
+                let d = FcDims { batches, in_dim, out_dim };
+                let x: Vec<f32> = (0..batches * in_dim).map(|_| rng.wild()).collect();
+                let w: Vec<f32> = (0..out_dim * in_dim).map(|_| rng.wild()).collect();
+                let bias: Vec<f32> = (0..out_dim).map(|_| rng.wild()).collect();
+                for (ai, &(lo, hi)) in acts.iter().enumerate() {
+                    let p = F32FcParams { act_min: lo, act_max: hi };
+                    let b = (ai % 2 == 0).then_some(&bias[..]);
+                    let mut want = vec![0.0; batches * out_dim];
+                    let mut got = vec![7.0; batches * out_dim];
+                    generic::f32_fully_connected_generic(&p, &x, &w, b, &mut want, d);
+                    (k.f32_fully_connected)(&p, &x, &w, b, &mut got, d);
+                    assert_same_f32(&got, &want, &format!("{} f32 fc {d:?} act {ai}", k.name));
+                }
+            }
+        }
+    }
+    // The dot itself keeps the 8-lane order: a sum that cancels differently in any other
+    // order (1e8 + 1 - 1e8 across lanes).
+    let mut x = vec![1.0f32; 16];
+    let mut w = vec![0.0f32; 16];
+    w[0] = 1e8;
+    w[1] = 1.0;
+    w[8] = -1e8;
+    w[5] = 3.0;
+    x[9] = 0.5;
+    let d = FcDims { batches: 1, in_dim: 16, out_dim: 1 };
+    let p = F32FcParams { act_min: f32::MIN, act_max: f32::MAX };
+    let (mut a, mut b) = ([0.0f32], [0.0f32]);
+    generic::f32_fully_connected_generic(&p, &x, &w, None, &mut a, d);
+    (k.f32_fully_connected)(&p, &x, &w, None, &mut b, d);
+    assert_same_f32(&b, &a, "lane order");
+    assert_eq!(a[0], generic::f32_dot_generic(&x, &w));
+}
+
+// ---------------------------------------------------------------------------------------
+// Family: int8 FULLY_CONNECTED (packed weights vs the raw reference kernel)
+
+fn check_qs8_fc(k: &Kernels) {
+    let mut rng = Rng(0x5eed_0002);
+    // (input_offset, weights_offset, output_offset): zero points at both ends of int8.
+    let offsets = [(0, 0, 0), (128, 0, -128), (-127, 0, 127), (5, -3, 10), (-128, 128, -1)];
+    let scales = [1e-9f64, 2.3e-4, 0.0123, 0.5, 3.7, 1e6];
+    let acts = [(-128, 127), (-128, 5), (-20, 127), (0, 0)];
+    let mut case = 0usize;
+    for &batches in &[1usize, 2, 3, 4, 5, 17, 33] {
+        for &in_dim in &[1usize, 7, 8, 9, 15, 16, 17, 40] {
+            for &out_dim in &[1usize, 3, 4, 5, 8, 9] {
+                case += 1;
+                let d = FcDims { batches, in_dim, out_dim };
+                let (io, wo, oo) = offsets[case % offsets.len()];
+                let mut x: Vec<i8> = (0..batches * in_dim).map(|_| rng.i8()).collect();
+                let mut w: Vec<i8> = (0..out_dim * in_dim).map(|_| rng.i8()).collect();
+                if case % 7 == 0 {
+                    // Saturated operands: extreme products in every lane.
+                    x.iter_mut().for_each(|v| *v = i8::MIN);
+                    w.iter_mut().for_each(|v| *v = if rng.next() % 2 == 0 { i8::MIN } else { i8::MAX });
+                }
+                let bias: Vec<i32> = (0..out_dim)
+                    .map(|_| match rng.next() % 4 {
+                        0 => i32::MAX - rng.i32(0, 1000),
+                        1 => i32::MIN + rng.i32(0, 1000),
+                        _ => rng.i32(-100_000, 100_000),
+                    })
+                    .collect();
+                let scale: Vec<f64> = (0..out_dim)
+                    .map(|c| scales[(case + c) % scales.len()] * (1.0 + rng.f32().abs() as f64))
+                    .collect();
+                let (mut mult, mut shift) = (Vec::new(), Vec::new());
+                for &s in &scale {
+                    let (m, sh) = quantize_multiplier(s.min(1e6)).unwrap();
+                    mult.push(m);
+                    shift.push(sh.min(30));
+                }
+                let (act_min, act_max) = acts[case % acts.len()];
+                let mut packed = vec![0i16; qs8_fc_packed_len(d)];
+                (k.qs8_fc_pack)(&w, wo, d, &mut packed);
+                let mut xs = vec![0i16; qs8_fc_scratch_len(d)];
+                for requant in [
+                    Requantization::Double { scale: &scale },
+                    Requantization::FixedPoint { multiplier: &mult, shift: &shift },
+                ] {
+                    let p = Qs8FcParams {
+                        input_offset: io,
+                        weights_offset: wo,
+                        output_offset: oo,
+                        act_min,
+                        act_max,
+                        requant,
+                    };
+                    for b in [Some(&bias[..]), None] {
+                        let mut want = vec![0i8; batches * out_dim];
+                        let mut got = vec![99i8; batches * out_dim];
+                        generic::qs8_fully_connected_generic(&p, &x, &w, b, &mut want, d);
+                        (k.qs8_fc_packed)(&p, &x, &packed, b, &mut got, d, &mut xs);
+                        assert_eq!(got, want, "{} qs8 fc {d:?} {p:?} bias {}", k.name, b.is_some());
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Family: float quantize (float -> int8)
+
+fn check_qs8_quantize(k: &Kernels) {
+    let mut rng = Rng(0x5eed_0003);
+    let specials = [
+        0.5f32, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 1e9, -1e9,
+        f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 0.0, -0.0, 126.5, -127.5, 8388609.0,
+    ];
+    for &scale in &[1.0f32, 0.1, 0.0078125, 3.3e-5, 1e-30, 1e30] {
+        for &zp in &[-128, -1, 0, 64, 127] {
+            for &n in &[1usize, 7, 8, 9, 17, 40] {
+                let x: Vec<f32> = (0..n)
+                    .map(|i| {
+                        if i % 3 == 0 {
+                            specials[(i / 3 + n) % specials.len()] * scale
+                        } else {
+                            rng.f32() * 200.0 * scale
+                        }
+                    })
+                    .collect();
+                let mut want = vec![0i8; n];
+                let mut got = vec![1i8; n];
+                generic::qx8_quantize_generic(&x, &mut want, scale, zp);
+                (k.qs8_quantize)(&x, &mut got, scale, zp);
+                assert_eq!(got, want, "{} quantize scale {scale} zp {zp} x {x:?}", k.name);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Family: float GEMMs for training (order documented on F32Gemm)
+
+fn naive_gemm(g: &F32Gemm) -> Vec<f32> {
+    let mut c = vec![0.0f32; g.m * g.n];
+    for i in 0..g.m {
+        for j in 0..g.n {
+            let mut acc = 0.0f32;
+            for p in 0..g.k {
+                acc += g.a[i * g.a_row_stride + p * g.a_k_stride] * g.b[p * g.n + j];
+            }
+            if let Some(b) = g.bias {
+                acc += b[j];
+            }
+            c[i * g.n + j] = if g.relu { f32_relu_scalar(acc) } else { acc };
+        }
+    }
+    c
+}
+
+fn check_f32_gemm(k: &Kernels) {
+    let mut rng = Rng(0x5eed_0004);
+    for &m in &[1usize, 2, 3, 4, 5, 6, 9] {
+        for &n in &[1usize, 3, 4, 7, 8, 9, 16, 17] {
+            for &kk in &[0usize, 1, 2, 5, 33] {
+                let a: Vec<f32> = (0..m * kk).map(|_| rng.wild()).collect();
+                let b: Vec<f32> = (0..kk * n).map(|_| rng.wild()).collect();
+                let bias: Vec<f32> = (0..n).map(|_| rng.wild()).collect();
+                for (variant, transposed) in [(0, false), (1, true), (2, false), (3, true)] {
+                    // x · W (A row-major [m, k]) and xᵀ · dz (A stored [k, m]).
+                    let (rs, ks) = if transposed { (1, m) } else { (kk, 1) };
+                    let g = F32Gemm {
+                        m,
+                        n,
+                        k: kk,
+                        a: &a,
+                        a_row_stride: rs,
+                        a_k_stride: ks,
+                        b: &b,
+                        bias: (variant >= 2).then_some(&bias[..]),
+                        relu: variant % 2 == 1 || variant == 2,
+                    };
+                    let want = naive_gemm(&g);
+                    let mut got = vec![f32::NAN; m * n];
+                    (k.f32_gemm)(&g, &mut got);
+                    assert_same_f32(&got, &want, &format!("{} gemm m{m} n{n} k{kk} v{variant}", k.name));
+                }
+                // C = A · Btᵀ with Bt [n, k].
+                let mut got = vec![f32::NAN; m * n];
+                (k.f32_gemm_nt)(&a, &b, &mut got, m, n, kk);
+                let mut want = vec![0.0f32; m * n];
+                for i in 0..m {
+                    for j in 0..n {
+                        let mut acc = 0.0f32;
+                        for p in 0..kk {
+                            acc += a[i * kk + p] * b[j * kk + p];
+                        }
+                        want[i * n + j] = acc;
+                    }
+                }
+                assert_same_f32(&got, &want, &format!("{} gemm_nt m{m} n{n} k{kk}", k.name));
+            }
+        }
+    }
+    // gemm_nt across its 64-deep panel boundary, and a large GEMM (panel order switch).
+    for &(m, n, kk) in &[(3usize, 9usize, 130usize), (2, 17, 64), (1, 8, 65)] {
+        let a: Vec<f32> = (0..m * kk).map(|_| rng.f32()).collect();
+        let bt: Vec<f32> = (0..n * kk).map(|_| rng.f32()).collect();
+        let mut want = vec![0.0f32; m * n];
+        generic::f32_gemm_nt_generic(&a, &bt, &mut want, m, n, kk);
+        let mut got = vec![0.0f32; m * n];
+        (k.f32_gemm_nt)(&a, &bt, &mut got, m, n, kk);
+        assert_same_f32(&got, &want, &format!("{} gemm_nt deep m{m} n{n} k{kk}", k.name));
+    }
+    let (m, n, kk) = (7, 300, 40);
+    let a: Vec<f32> = (0..m * kk).map(|_| rng.f32()).collect();
+    let b: Vec<f32> = (0..kk * n).map(|_| rng.f32()).collect();
+    let g = F32Gemm { m, n, k: kk, a: &a, a_row_stride: kk, a_k_stride: 1, b: &b, bias: None, relu: true };
+    let mut got = vec![0.0f32; m * n];
+    (k.f32_gemm)(&g, &mut got);
+    assert_same_f32(&got, &naive_gemm(&g), &format!("{} gemm large", k.name));
+}
+
+fn check_f32_elementwise(k: &Kernels) {
+    let mut rng = Rng(0x5eed_0005);
+    for &(rows, cols) in &[(1usize, 1usize), (3, 4), (5, 7), (32, 10), (2, 17)] {
+        let x: Vec<f32> = (0..rows * cols).map(|_| rng.wild()).collect();
+        let mut want = vec![0.0f32; cols];
+        for r in 0..rows {
+            for j in 0..cols {
+                want[j] += x[r * cols + j];
+            }
+        }
+        let mut got = vec![f32::NAN; cols];
+        (k.f32_col_sum)(&x, &mut got, rows, cols);
+        assert_same_f32(&got, &want, &format!("{} col_sum {rows}x{cols}", k.name));
+    }
+    for &n in &[0usize, 1, 3, 4, 5, 17] {
+        let a: Vec<f32> = (0..n).map(|i| if i % 5 == 0 { f32::NAN } else { rng.wild() }).collect();
+        let d0: Vec<f32> = (0..n).map(|_| rng.f32()).collect();
+        let want: Vec<f32> = d0.iter().zip(&a).map(|(&d, &a)| if a > 0.0 { d } else { 0.0 }).collect();
+        let mut got = d0.clone();
+        (k.f32_relu_backward)(&a, &mut got);
+        assert_same_f32(&got, &want, &format!("{} relu_backward n{n}", k.name));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Family: Adam
+
+fn check_f32_adam(k: &Kernels) {
+    let mut rng = Rng(0x5eed_0006);
+    for &n in &[0usize, 1, 3, 4, 5, 17, 64] {
+        let mut w: Vec<f32> = (0..n).map(|_| rng.f32()).collect();
+        let (mut m, mut v) = (vec![0.0f32; n], vec![0.0f32; n]);
+        let (mut w2, mut m2, mut v2) = (w.clone(), m.clone(), v.clone());
+        for step in 0..5 {
+            let g: Vec<f32> = (0..n)
+                .map(|i| if i % 4 == 3 { 0.0 } else { rng.wild() * 1e-3 })
+                .collect();
+            let p = F32AdamParams {
+                alpha: 1e-3 * (1.0 + step as f32 * 0.1),
+                one_minus_beta_1: 0.1,
+                one_minus_beta_2: 0.001,
+                epsilon: 1e-7,
+            };
+            for i in 0..n {
+                m[i] += (g[i] - m[i]) * p.one_minus_beta_1;
+                v[i] += (g[i] * g[i] - v[i]) * p.one_minus_beta_2;
+                w[i] -= (m[i] * p.alpha) / (v[i].sqrt() + p.epsilon);
+            }
+            (k.f32_adam)(&mut w2, &g, &mut m2, &mut v2, &p);
+            let what = format!("{} adam n{n} step {step}", k.name);
+            assert_same_f32(&w2, &w, &what);
+            assert_same_f32(&m2, &m, &what);
+            assert_same_f32(&v2, &v, &what);
+        }
+    }
+}
+
+/// Instantiates every battery for one kernel table.
+macro_rules! battery {
+    ($name:ident, $table:expr) => {
+        mod $name {
+            use super::*;
+            fn table() -> &'static Kernels {
+                $table
+            }
+            #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+            #[cfg_attr(not(target_arch = "wasm32"), test)]
+            fn f32_fully_connected() {
+                check_f32_fc(table());
+            }
+            #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+            #[cfg_attr(not(target_arch = "wasm32"), test)]
+            fn qs8_fully_connected() {
+                check_qs8_fc(table());
+            }
+            #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+            #[cfg_attr(not(target_arch = "wasm32"), test)]
+            fn qs8_quantize() {
+                check_qs8_quantize(table());
+            }
+            #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+            #[cfg_attr(not(target_arch = "wasm32"), test)]
+            fn f32_gemm() {
+                check_f32_gemm(table());
+            }
+            #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+            #[cfg_attr(not(target_arch = "wasm32"), test)]
+            fn f32_elementwise() {
+                check_f32_elementwise(table());
+            }
+            #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+            #[cfg_attr(not(target_arch = "wasm32"), test)]
+            fn f32_adam() {
+                check_f32_adam(table());
+            }
+        }
+    };
+}
+
+battery!(generic_battery, generic());
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+battery!(simd128_battery, simd128::ops());
+
+/// The build picks the SIMD table whenever SIMD128 is on.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn ops_selects_the_build_table() {
+    let want = if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+        "simd128"
+    } else {
+        "generic"
+    };
+    assert_eq!(ops().name, want);
+}

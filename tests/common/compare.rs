@@ -1,0 +1,189 @@
+//! Structural comparison of two graphs: the same ops and versions, tensor types and
+//! shapes, scales (bit for bit), zero points, int8 weights, int32 biases, fp16 values,
+//! signature and metadata — everything but tensor names and buffer layout. Used to hold
+//! our converter's files (from a Keras-style model or an imported `.tflite`) to TF's.
+
+use litequant::graph::{Graph, OpKind, Tensor};
+use litequant::tflite::metadata::{model_type, ConversionMetadata};
+
+/// What must agree between a tensor of ours and TF's (everything but the name).
+#[derive(Debug, PartialEq)]
+struct Facts {
+    dtype: litequant::graph::DType,
+    shape: Vec<i32>,
+    shape_signature: Option<Vec<i32>>,
+    scale_bits: Vec<u32>,
+    zero_point: Vec<i64>,
+    quantized_dimension: i32,
+    data: Option<Vec<u8>>,
+    via_dequantize: bool,
+}
+
+fn dequantized_constant(g: &Graph, t: usize) -> Option<usize> {
+    g.ops.iter().find_map(|op| {
+        let src = *op.inputs.first()?;
+        (op.kind == OpKind::Dequantize
+            && op.outputs.first() == Some(&(t as i32))
+            && g.tensors[src as usize].data.is_some())
+        .then_some(src as usize)
+    })
+}
+
+fn facts(g: &Graph, idx: i32) -> Option<Facts> {
+    if idx < 0 {
+        return None;
+    }
+    let (idx, via) = match dequantized_constant(g, idx as usize) {
+        Some(c) => (c, true),
+        None => (idx as usize, false),
+    };
+    let t: &Tensor = &g.tensors[idx];
+    let q = t.quant.clone().unwrap_or_default();
+    Some(Facts {
+        dtype: t.dtype,
+        shape: t.shape.clone(),
+        shape_signature: t.shape_signature.clone(),
+        scale_bits: q.scale.iter().map(|s| s.to_bits()).collect(),
+        zero_point: q.zero_point.clone(),
+        quantized_dimension: if q.scale.len() > 1 {
+            q.quantized_dimension
+        } else {
+            0
+        },
+        data: t.data.clone(),
+        via_dequantize: via,
+    })
+}
+
+fn is_const_dequantize(g: &Graph, op: &litequant::graph::Op) -> bool {
+    op.kind == OpKind::Dequantize && g.tensors[op.inputs[0] as usize].data.is_some()
+}
+
+/// Compares two graphs structurally; panics with the first difference.
+pub fn assert_same_model(ours: &Graph, tf: &Graph, ctx: &str) {
+    compare_models(ours, tf, ctx, None);
+}
+
+/// As [`assert_same_model`] for a file converted from an imported `.tflite`: TF made its
+/// file from a Keras model, ours records `model_type` NONE (the source was a `.tflite`).
+pub fn assert_same_imported_model(ours: &Graph, tf: &Graph, ctx: &str) {
+    compare_models(ours, tf, ctx, Some(model_type::NONE));
+}
+
+fn compare_models(ours: &Graph, tf: &Graph, ctx: &str, our_model_type: Option<i32>) {
+    let core = |g: &Graph| {
+        g.ops
+            .iter()
+            .filter(|o| !is_const_dequantize(g, o))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (core(ours), core(tf));
+    let names = |v: &[litequant::graph::Op]| {
+        v.iter()
+            .map(|o| (o.kind.name(), o.version))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&a), names(&b), "{ctx}: op sequence (name, version)");
+    let ndeq = |g: &Graph| g.ops.iter().filter(|o| is_const_dequantize(g, o)).count();
+    assert_eq!(
+        ndeq(ours),
+        ndeq(tf),
+        "{ctx}: number of DEQUANTIZE ops of constants"
+    );
+    for g in [ours, tf] {
+        for o in g.ops.iter().filter(|o| is_const_dequantize(g, o)) {
+            assert_eq!(o.version, 3, "{ctx}: fp16 DEQUANTIZE version");
+        }
+    }
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(x.kind, y.kind, "{ctx}: op {i} options");
+        assert_eq!(x.inputs.len(), y.inputs.len(), "{ctx}: op {i} input count");
+        for (k, (&ti, &tj)) in x.inputs.iter().zip(&y.inputs).enumerate() {
+            assert_eq!(
+                facts(ours, ti),
+                facts(tf, tj),
+                "{ctx}: op {i} ({}) input {k}",
+                x.kind.name()
+            );
+        }
+        for (k, (&ti, &tj)) in x.outputs.iter().zip(&y.outputs).enumerate() {
+            assert_eq!(
+                facts(ours, ti),
+                facts(tf, tj),
+                "{ctx}: op {i} ({}) output {k}",
+                x.kind.name()
+            );
+        }
+    }
+    let io = |g: &Graph, v: &[usize]| v.iter().map(|&t| facts(g, t as i32)).collect::<Vec<_>>();
+    assert_eq!(
+        io(ours, &ours.inputs),
+        io(tf, &tf.inputs),
+        "{ctx}: model inputs"
+    );
+    assert_eq!(
+        io(ours, &ours.outputs),
+        io(tf, &tf.outputs),
+        "{ctx}: model outputs"
+    );
+    // Signature: one `serving_default`, pointing at the model's io tensors.
+    let (sa, sb) = (
+        ours.signature.as_ref().unwrap(),
+        tf.signature.as_ref().unwrap(),
+    );
+    assert_eq!(sa.key, sb.key, "{ctx}: signature key");
+    assert_eq!(
+        sa.inputs.iter().map(|s| s.tensor).collect::<Vec<_>>(),
+        ours.inputs,
+        "{ctx}: signature inputs"
+    );
+    assert_eq!(
+        sa.outputs.iter().map(|s| s.tensor).collect::<Vec<_>>(),
+        ours.outputs,
+        "{ctx}: signature outputs"
+    );
+    // Metadata: same entries in the same order, same runtime version and fp16 marker;
+    // CONVERSION_METADATA with the same optimization modes but our producer.
+    let mnames = |g: &Graph| {
+        g.metadata
+            .iter()
+            .map(|m| m.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(mnames(ours), mnames(tf), "{ctx}: metadata entries");
+    for name in ["min_runtime_version", "reduced_precision_support"] {
+        assert_eq!(
+            ours.metadata(name),
+            tf.metadata(name),
+            "{ctx}: metadata {name}"
+        );
+    }
+    let cm =
+        |g: &Graph| ConversionMetadata::decode(g.metadata("CONVERSION_METADATA").unwrap()).unwrap();
+    let (ca, cb) = (cm(ours), cm(tf));
+    assert_eq!(
+        ca.optimization_modes, cb.optimization_modes,
+        "{ctx}: optimization modes"
+    );
+    assert_eq!(
+        (ca.api_version, ca.model_type),
+        (cb.api_version, our_model_type.unwrap_or(cb.model_type)),
+        "{ctx}: api version, model type"
+    );
+    assert!(
+        cb.version_string.starts_with("2.21"),
+        "{ctx}: TF's producer is {}",
+        cb.version_string
+    );
+    for s in [&ca.version_string, &ours.description] {
+        assert!(
+            s.starts_with("litequant "),
+            "{ctx}: producer '{s}' must name litequant"
+        );
+        assert!(
+            !s.to_lowercase().contains("tensorflow") && !s.contains("MLIR"),
+            "{ctx}: '{s}'"
+        );
+    }
+}

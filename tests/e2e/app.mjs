@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+// End-to-end tests of the app (index.html) and the embed page in Debian's headless Chromium,
+// driven by Playwright. One browser, one page, scenarios in order (each builds on the last):
+//
+//   node tests/e2e/app.mjs          (needs pkg/ from `npm run build`, and .venv for LiteRT)
+//
+//  1. Digits preset; Train answers clicks while it runs; Cancel stops it.
+//  2. Full flow: train, quantize (int8 + float16 + dynamic), Inspect shows a histogram per
+//     tensor, Compare shows accuracies; the downloaded int8 file runs in LiteRT and its
+//     held-out accuracy is within 1 point of float (tests/e2e/check_litert.py).
+//  3. Screenshots of every panel (1280×800) and of the page on a narrow screen.
+//  4. Upload a .npy pair and a .csv; bad input shows a message next to its control and the
+//     previous data stays loaded.
+//  5. Import a float .tflite and quantize it; bad model files and data that does not fit.
+//  6. The embed page runs two <litequant-demo> elements.
+// Throughout: no request leaves the origin, no page errors. Writes test-results/app-*.png.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startServer } from "../../scripts/serve.mjs";
+import { npy } from "./npy.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const RESULTS = path.join(ROOT, "test-results");
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const T = 120_000;
+
+let passed = 0;
+const failures = [];
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (err) {
+    failures.push(name);
+    console.log(`FAIL ${name}: ${err.message}`);
+    throw err;
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const text = (page, sel) => page.locator(sel).innerText();
+async function waitAttr(page, sel, attr, values, timeout = T) {
+  await page.waitForFunction(
+    ([sel, attr, values]) => values.includes(document.querySelector(sel)?.getAttribute(attr)),
+    [sel, attr, values],
+    { timeout, polling: 100 },
+  );
+}
+async function fieldError(page, id) {
+  const loc = page.locator(`#${id}`);
+  await loc.waitFor({ state: "visible", timeout: 20_000 });
+  return loc.innerText();
+}
+const file = (name, buffer, mimeType = "application/octet-stream") => ({ name, mimeType, buffer: Buffer.from(buffer) });
+
+async function main() {
+  mkdirSync(RESULTS, { recursive: true });
+  const { server, url } = await startServer({ root: ROOT, host: "127.0.0.1", port: 0 });
+  const origin = new URL(url).origin;
+  const userDataDir = mkdtempSync(path.join(tmpdir(), "litequant-e2e-"));
+  const offOrigin = [];
+  const pageErrors = [];
+  let context;
+  let page;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, acceptDownloads: true, viewport: { width: 1280, height: 800 },
+    });
+    context.on("request", (req) => {
+      const u = req.url();
+      if (u.startsWith("blob:") || u.startsWith("data:")) return;
+      if (new URL(u).origin !== origin) offOrigin.push(u);
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    page.on("console", (msg) => msg.type() === "error" && pageErrors.push(`console: ${msg.text()}`));
+    page.setDefaultTimeout(30_000);
+
+    await page.goto(url, { waitUntil: "load" });
+    await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById("data-summary").textContent.startsWith("Loaded"));
+
+    await check("digits preset; the page answers clicks while training; Cancel stops it", async () => {
+      await page.selectOption("#preset", "digits");
+      await page.waitForFunction(() => /handwritten digits — 1438 training \+ 359 test rows, 64 features, 10 classes/.test(document.getElementById("data-summary").textContent));
+      await page.fill("#epochs", "5000");
+      await page.click("#train-btn");
+      await page.waitForFunction(() => Number(document.getElementById("train").dataset.epoch ?? 0) >= 3);
+      const rows = await page.locator("#layers tr").count();
+      await page.click("#add-layer"); // a JS click handler, while the worker trains
+      assert((await page.locator("#layers tr").count()) === rows + 1, "the Add layer click was not handled during training");
+      assert((await page.getAttribute("#train", "data-state")) === "running", "training ended before the click was checked");
+      await page.click('button[aria-label="Remove layer 2"]');
+      await page.click("#cancel-btn");
+      await waitAttr(page, "#train", "data-state", ["cancelled"], 30_000);
+      const t = await text(page, "#train-text");
+      const m = /Cancelled after (\d+) of 5000 epochs/.exec(t);
+      assert(m && Number(m[1]) < 5000, `unexpected text after Cancel: ${t}`);
+    });
+
+    let pageAcc;
+    await check("full flow on digits: train, quantize int8 + float16 + dynamic, inspect, compare", async () => {
+      await page.fill("#epochs", "20");
+      await page.click("#train-btn");
+      await waitAttr(page, "#train", "data-state", ["done"]);
+      await page.check("#mode-dyn");
+      await page.click("#quantize-btn");
+      await waitAttr(page, "#compare", "data-done", ["1"]);
+      const cards = page.locator("#tensor-cards .tensor-card");
+      assert((await cards.count()) === 4, `expected 4 tensor cards (input, 2 dense outputs, softmax), got ${await cards.count()}`);
+      assert((await page.locator("#tensor-cards .tensor-card svg .bars rect").count()) > 20, "histograms have no bars");
+      assert((await page.locator("#tensor-cards .tensor-card svg .marker").count()) === 8, "min/max markers missing");
+      assert((await page.locator("#weight-cards svg").count()) === 2, "per-channel weight scale charts missing");
+      assert((await page.locator("#layer-table tbody tr").count()) === 3, "per-layer error table rows");
+      assert((await page.locator("#layer-table tr.worst").count()) === 1, "no worst layer highlighted");
+      pageAcc = Object.fromEntries(
+        await page.locator("#compare-table tbody tr").evaluateAll((rows) => rows.map((r) => [r.dataset.model, Number(r.dataset.accuracy)])),
+      );
+      for (const k of ["float32", "int8", "float16", "dynamic"]) assert(Number.isFinite(pageAcc[k]), `no accuracy for ${k}`);
+      assert(pageAcc.float32 > 0.9, `float32 accuracy ${pageAcc.float32} too low for digits`);
+      assert(Math.abs(pageAcc.int8 - pageAcc.float32) <= 0.01, `int8 ${pageAcc.int8} vs float ${pageAcc.float32}`);
+      console.log(`     page accuracies: ${JSON.stringify(pageAcc)}`);
+    });
+
+    await check("downloads: the int8 file runs in LiteRT within 1 point of float; JSON report", async () => {
+      const save = async (selector, name) => {
+        const [dl] = await Promise.all([page.waitForEvent("download"), page.click(selector)]);
+        const p = path.join(RESULTS, name);
+        await dl.saveAs(p);
+        return p;
+      };
+      const int8 = await save('a[download="model_quant_int8_int8io.tflite"]', "app_int8.tflite");
+      const f32 = await save('a[download="model_float32.tflite"]', "app_float32.tflite");
+      const rep = JSON.parse(readFileSync(await save("#report-btn", "app_report.json"), "utf8"));
+      assert(rep.calibration.tensors.length === 4 && rep.comparison.length === 4, "the JSON report lacks tensors or the comparison");
+      // The held-out set the page used: the same split, made by the library in Node.
+      const lq = await import(path.join(ROOT, "pkg/litequant.js"));
+      await lq.default({ module_or_path: readFileSync(path.join(ROOT, "pkg/litequant_bg.wasm")) });
+      const all = lq.digitsDataset(readFileSync(path.join(ROOT, "data/digits.bin")));
+      const { test } = lq.trainTestSplit(all.x, all.y, 64, 0.2, 0);
+      const xPath = path.join(RESULTS, "app_test_x.npy");
+      const yPath = path.join(RESULTS, "app_test_y.npy");
+      writeFileSync(xPath, npy("<f4", [test.rows, 64], test.x));
+      writeFileSync(yPath, npy("<i4", [test.rows], test.y));
+      const py = spawnSync(path.join(ROOT, ".venv/bin/python"), [path.join(ROOT, "tests/e2e/check_litert.py"), f32, int8, xPath, yPath, String(pageAcc.int8)], { encoding: "utf8" });
+      process.stdout.write(py.stdout.replace(/^/gm, "     "));
+      if (py.error) throw new Error(`cannot run .venv/bin/python: ${py.error.message}`);
+      assert(py.status === 0, `LiteRT check failed: ${py.stderr || py.stdout}`);
+    });
+
+    await check("screenshots of every panel (1280×800) and a narrow screen", async () => {
+      for (const id of ["model", "data", "train", "quantize", "inspect", "compare", "download"]) {
+        await page.locator(`#${id}`).screenshot({ path: path.join(RESULTS, `app-${id}.png`) });
+      }
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: path.join(RESULTS, "app-1280x800.png") });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.screenshot({ path: path.join(RESULTS, "app-narrow.png"), fullPage: false });
+      await page.locator("#inspect").screenshot({ path: path.join(RESULTS, "app-narrow-inspect.png") });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 1, `the page scrolls sideways on a narrow screen by ${overflow} px`);
+      await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    // Data: a digits subset as .npy (float32 features, int64 labels) and a 3-class CSV.
+    const all = await page.evaluate(() => null);
+    void all;
+    const digits = readFileSync(path.join(ROOT, "data/digits.bin"));
+    const N = 300;
+    const dx = Float32Array.from(digits.subarray(0, N * 64), (v) => v / 16);
+    const dy = BigInt64Array.from(digits.subarray(1797 * 64, 1797 * 64 + N), (v) => BigInt(v));
+    await check("upload a .npy pair and a .csv", async () => {
+      await page.check('input[name="source"][value="npy"]');
+      await page.setInputFiles("#npy-x", file("digits_x.npy", npy("<f4", [N, 64], dx)));
+      await page.setInputFiles("#npy-y", file("digits_y.npy", npy("<i8", [N], dy)));
+      await page.waitForFunction(() => /digits_x\.npy \+ digits_y\.npy — 240 training \+ 60 test rows, 64 features, 10 classes/.test(document.getElementById("data-summary").textContent));
+      let csv = "sepal,petal,width,species\n";
+      for (let i = 0; i < 60; i++) csv += `${(i % 7) / 3},${(i % 5) * 0.7},${i % 3},${["setosa", "versicolor", "virginica"][i % 3]}\n`;
+      await page.check('input[name="source"][value="csv"]');
+      await page.fill("#csv-label", "species");
+      await page.setInputFiles("#csv-file", file("iris_like.csv", csv, "text/csv"));
+      await page.waitForFunction(() => /iris_like\.csv — 48 training \+ 12 test rows, 3 features, 3 classes \(setosa, versicolor, virginica\)/.test(document.getElementById("data-summary").textContent));
+      assert((await page.inputValue("#layers tr:last-child input")) === "3", "the output layer did not follow the 3 classes");
+    });
+
+    await check("bad data files: a message next to the control, previous data kept", async () => {
+      await page.check('input[name="source"][value="npy"]');
+      await page.waitForFunction(() => document.getElementById("data-summary").textContent.includes("digits_x.npy"));
+      const kept = "still using the previous data: digits_x.npy + digits_y.npy";
+      await page.setInputFiles("#npy-x", file("photo.png", [0x89, 0x50, 0x4e, 0x47, 1, 2, 3], "image/png"));
+      let e = await fieldError(page, "npy-x-error");
+      assert(e.includes("photo.png is not a .npy file") && e.includes(kept), e);
+      await page.setInputFiles("#npy-x", file("complex.npy", npy("<c8", [2, 2], new Float32Array(8))));
+      await page.setInputFiles("#npy-y", file("labels.npy", npy("<i8", [2], new BigInt64Array(2))));
+      e = await fieldError(page, "npy-x-error");
+      assert(e.includes("unsupported .npy dtype '<c8'") && e.includes(kept), e);
+      await page.check('input[name="source"][value="csv"]');
+      await page.waitForFunction(() => document.getElementById("data-summary").textContent.includes("iris_like.csv"));
+      const keptCsv = "still using the previous data: iris_like.csv";
+      await page.fill("#csv-label", "");
+      await page.setInputFiles("#csv-file", file("ragged.csv", "a,b,y\n1,2,0\n3,4,1\n5,6\n", "text/csv"));
+      e = await fieldError(page, "csv-file-error");
+      assert(e.includes("ragged.csv: row 4 has 2 fields, expected 3") && e.includes(keptCsv), e);
+      await page.setInputFiles("#csv-file", file("text.csv", "x1,x2,x3,y\n1,2,3,0\n1,2,3,1\n4,5,abc,1\n", "text/csv"));
+      e = await fieldError(page, "csv-file-error");
+      assert(e.includes("row 4, column 'x3': 'abc' is not a number"), e);
+      await page.setInputFiles("#csv-file", file("labels.csv", "a,b,y\n1,2,0\n3,4,1\n", "text/csv"));
+      await page.fill("#csv-label", "target");
+      await page.press("#csv-label", "Tab");
+      e = await fieldError(page, "csv-label-error");
+      assert(e.includes("no column named 'target' (the header has: a, b, y)") && e.includes("still using the previous data: labels.csv"), e);
+      assert((await text(page, "#data-summary")).includes("Loaded: labels.csv"), "the previous data was not kept");
+      await page.fill("#csv-label", "");
+      await page.press("#csv-label", "Tab");
+    });
+
+    const fixture = readFileSync(path.join(ROOT, "tests/fixtures/digits_mlp/model_float32.tflite"));
+    await check("import a float .tflite and quantize it; bad model files; data that does not fit", async () => {
+      await page.check('input[name="source"][value="digits"]');
+      await page.waitForFunction(() => document.getElementById("data-summary").textContent.includes("handwritten digits"));
+      await page.setInputFiles("#tflite-file", file("notes.txt", "hello"));
+      let e = await fieldError(page, "tflite-error");
+      assert(e.includes("notes.txt is not a .tflite model"), e);
+      await page.setInputFiles("#tflite-file", file("digits_float32.tflite", fixture));
+      await page.locator("#imported").waitFor({ state: "visible" });
+      assert((await text(page, "#imported-text")).includes("64 features, 10 classes"), await text(page, "#imported-text"));
+      assert(await page.isDisabled("#train-btn"), "Train should be disabled for an imported model");
+      const corrupt = Buffer.from(fixture.subarray(0, 600));
+      await page.setInputFiles("#tflite-file", file("corrupt.tflite", corrupt));
+      e = await fieldError(page, "tflite-error");
+      assert(/malformed|truncated|out of range|invalid/i.test(e) && e.includes("digits_float32.tflite is still loaded"), e);
+      // Data that does not fit the imported model.
+      await page.check('input[name="source"][value="csv"]');
+      await page.setInputFiles("#csv-file", file("three.csv", "a,b,c,y\n1,2,3,0\n3,4,5,1\n6,7,8,1\n", "text/csv"));
+      e = await fieldError(page, "csv-file-error");
+      assert(e.includes("the data has 3 features per row, the model takes 64"), e);
+      await page.check('input[name="source"][value="npy"]');
+      const badY = BigInt64Array.from({ length: N }, (_, i) => BigInt(i === 7 ? 12 : Number(dy[i])));
+      await page.setInputFiles("#npy-x", file("digits_x.npy", npy("<f4", [N, 64], dx)));
+      await page.setInputFiles("#npy-y", file("bad_y.npy", npy("<i8", [N], badY)));
+      e = await fieldError(page, "npy-y-error");
+      assert(e.includes("label 12 at row 8 is outside 0..9 (the model has 10 outputs)"), e);
+      assert((await text(page, "#data-summary")).includes("handwritten digits"), "the previous data was not kept");
+      // The app keeps working: quantize the imported model.
+      await page.uncheck("#mode-dyn");
+      await page.selectOption("#io-type", "uint8");
+      await page.click("#quantize-btn");
+      await waitAttr(page, "#compare", "data-done", ["1"]);
+      const acc = Object.fromEntries(await page.locator("#compare-table tbody tr").evaluateAll((rows) => rows.map((r) => [r.dataset.model, Number(r.dataset.accuracy)])));
+      assert(acc.float32 > 0.9 && Math.abs(acc.int8 - acc.float32) <= 0.02, `imported model accuracies ${JSON.stringify(acc)}`);
+      assert((await page.locator("#tensor-cards .tensor-card").count()) >= 3, "no tensor cards for the imported model");
+      await page.locator("#model").screenshot({ path: path.join(RESULTS, "app-model-imported.png") });
+      await page.locator("#inspect").screenshot({ path: path.join(RESULTS, "app-inspect-imported.png") });
+    });
+
+    await check("embed page: two <litequant-demo> elements run", async () => {
+      await page.goto(new URL("www/embed-example.html", url).href, { waitUntil: "load" });
+      const demos = page.locator("litequant-demo");
+      assert((await demos.count()) === 2, "expected two demos");
+      await page.locator("litequant-demo").first().locator("button").first().click();
+      await page.waitForFunction(() => document.querySelector("litequant-demo")?.dataset.state === "done", null, { timeout: T });
+      const rows = await page.locator("litequant-demo").first().locator("tbody tr").count();
+      assert(rows >= 3, `embed shows ${rows} result rows`);
+      await page.screenshot({ path: path.join(RESULTS, "app-embed.png"), fullPage: true });
+    });
+
+    assert(offOrigin.length === 0, `requests left the origin ${origin}:\n  ${offOrigin.join("\n  ")}`);
+    assert(pageErrors.length === 0, `the page reported errors:\n  ${pageErrors.join("\n  ")}`);
+    passed++;
+    console.log("ok   no request left the origin; no page errors");
+  } catch (err) {
+    if (page) await page.screenshot({ path: path.join(RESULTS, "app-failure.png"), fullPage: true }).catch(() => {});
+    if (pageErrors.length) console.log(`page errors:\n  ${pageErrors.join("\n  ")}`);
+    throw err;
+  } finally {
+    await context?.close().catch(() => {});
+    server.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main();
+  console.log(`${passed} passed, 0 failed`);
+} catch (err) {
+  if (!failures.length) console.log(`FAIL ${err.message}`);
+  console.log(`${passed} passed, 1 failed`);
+  process.exit(1);
+}

@@ -1,0 +1,171 @@
+// Small SVG charts with labelled axes: line charts (training curves), the tensor histogram
+// with its int8 grid, and bar charts (per-channel weight scales). No library: a few clear
+// functions that return an <svg> element sized by its viewBox (it scales with its box).
+
+const NS = "http://www.w3.org/2000/svg";
+
+function el(name, attrs = {}, text) {
+  const e = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** About `count` round tick values covering [lo, hi]. */
+export function niceTicks(lo, hi, count = 5) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const ticks = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return ticks;
+}
+
+/** Short number format for axes and labels. */
+export function fmt(v, digits = 3) {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(digits - 1).replace("e+", "e");
+  return Number(v.toPrecision(digits)).toString();
+}
+
+function frame({ width, height, margin, title }) {
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", preserveAspectRatio: "xMidYMid meet" });
+  if (title) svg.append(el("title", {}, title));
+  const plot = { x0: margin.left, x1: width - margin.right, y0: height - margin.bottom, y1: margin.top };
+  return { svg, plot };
+}
+
+function axes(svg, plot, { xTicks, yTicks, sx, sy, xLabel, yLabel, xFmt = fmt, yFmt = fmt }) {
+  const g = el("g", { class: "axis" });
+  for (const t of yTicks) {
+    const y = sy(t);
+    g.append(el("line", { x1: plot.x0, x2: plot.x1, y1: y, y2: y, class: "gridline" }));
+    g.append(el("text", { x: plot.x0 - 6, y: y + 4, "text-anchor": "end" }, yFmt(t)));
+  }
+  for (const t of xTicks) {
+    const x = sx(t);
+    g.append(el("line", { x1: x, x2: x, y1: plot.y0, y2: plot.y0 + 4, class: "tick" }));
+    g.append(el("text", { x, y: plot.y0 + 16, "text-anchor": "middle" }, xFmt(t)));
+  }
+  g.append(el("line", { x1: plot.x0, x2: plot.x1, y1: plot.y0, y2: plot.y0, class: "baseline" }));
+  g.append(el("line", { x1: plot.x0, x2: plot.x0, y1: plot.y0, y2: plot.y1, class: "baseline" }));
+  if (xLabel) g.append(el("text", { x: (plot.x0 + plot.x1) / 2, y: plot.y0 + 32, "text-anchor": "middle", class: "axis-label" }, xLabel));
+  if (yLabel) {
+    const cy = (plot.y0 + plot.y1) / 2;
+    g.append(el("text", { x: 12, y: cy, transform: `rotate(-90 12 ${cy})`, "text-anchor": "middle", class: "axis-label" }, yLabel));
+  }
+  svg.append(g);
+}
+
+/**
+ * Line chart. series: [{name, values: number[], cls}] (x = 1..n); legend on top.
+ */
+export function lineChart({ series, xLabel, yLabel, yMin, yMax, xMax, title, width = 460, height = 220 }) {
+  const margin = { left: 52, right: 12, top: 26, bottom: 40 };
+  const { svg, plot } = frame({ width, height, margin, title });
+  const n = Math.max(xMax ?? 0, ...series.map((s) => s.values.length), 2);
+  const all = series.flatMap((s) => s.values.filter(Number.isFinite));
+  let lo = yMin ?? Math.min(0, ...all);
+  let hi = yMax ?? Math.max(...all, lo + 1e-6);
+  if (!(hi > lo)) hi = lo + 1;
+  const yTicks = niceTicks(lo, hi, 4);
+  lo = Math.min(lo, yTicks[0]);
+  hi = Math.max(hi, yTicks[yTicks.length - 1]);
+  const sx = (i) => plot.x0 + ((i - 1) / (n - 1)) * (plot.x1 - plot.x0);
+  const sy = (v) => plot.y0 - ((v - lo) / (hi - lo)) * (plot.y0 - plot.y1);
+  const xTicks = niceTicks(1, n, 5).filter((t) => Number.isInteger(t) && t >= 1);
+  axes(svg, plot, { xTicks, yTicks, sx, sy, xLabel, yLabel });
+  let lx = plot.x0;
+  for (const s of series) {
+    const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${sx(i + 1).toFixed(1)},${sy(v).toFixed(1)}` : null)).filter(Boolean);
+    if (pts.length > 1) svg.append(el("polyline", { points: pts.join(" "), class: `line ${s.cls}` }));
+    if (pts.length === 1) {
+      const [x, y] = pts[0].split(",");
+      svg.append(el("circle", { cx: x, cy: y, r: 3, class: `dot ${s.cls}` }));
+    }
+    svg.append(el("line", { x1: lx, x2: lx + 18, y1: 12, y2: 12, class: `line ${s.cls}` }));
+    svg.append(el("text", { x: lx + 22, y: 16, class: "legend" }, s.name));
+    lx += 30 + s.name.length * 6.5;
+  }
+  return svg;
+}
+
+/**
+ * Histogram of a tensor's calibration values with the int8 grid: bars of counts over
+ * [histogram.lo, histogram.hi], shaded clipped regions outside [gridMin, gridMax], dashed
+ * lines at the calibrated min/max, and a rug of int8 code positions.
+ */
+export function histogramChart(t, { width = 520, height = 210 } = {}) {
+  const margin = { left: 52, right: 14, top: 14, bottom: 58 };
+  const title = `Histogram of ${t.name}: calibration values with the int8 grid`;
+  const { svg, plot } = frame({ width, height, margin, title });
+  const { lo, hi, counts } = t.histogram;
+  const span = Math.max(hi, t.gridMax) - Math.min(lo, t.gridMin);
+  const pad = span * 0.08;
+  const dlo = Math.min(lo, t.gridMin) - pad;
+  const dhi = Math.max(hi, t.gridMax) + pad;
+  const sx = (v) => plot.x0 + ((v - dlo) / (dhi - dlo)) * (plot.x1 - plot.x0);
+  const cmax = Math.max(...counts, 1);
+  const yTicks = niceTicks(0, cmax, 3);
+  const ytop = Math.max(cmax, yTicks[yTicks.length - 1]);
+  const sy = (c) => plot.y0 - (c / ytop) * (plot.y0 - plot.y1);
+  // clipped regions
+  const clip = el("g", { class: "clip-region" });
+  if (t.gridMin > dlo) clip.append(el("rect", { x: plot.x0, y: plot.y1, width: sx(t.gridMin) - plot.x0, height: plot.y0 - plot.y1 }));
+  if (t.gridMax < dhi) clip.append(el("rect", { x: sx(t.gridMax), y: plot.y1, width: plot.x1 - sx(t.gridMax), height: plot.y0 - plot.y1 }));
+  svg.append(clip);
+  axes(svg, plot, { xTicks: niceTicks(dlo, dhi, 5), yTicks, sx, sy, xLabel: "value (float)", yLabel: "count" });
+  const bw = (hi - lo) / counts.length;
+  const bars = el("g", { class: "bars" });
+  counts.forEach((c, i) => {
+    if (!c) return;
+    const x = sx(lo + i * bw);
+    const w = Math.max(sx(lo + (i + 1) * bw) - x - 0.5, 0.8);
+    bars.append(el("rect", { x, y: sy(c), width: w, height: plot.y0 - sy(c) }));
+  });
+  svg.append(bars);
+  // int8 grid rug: every code when they are ≥ 3 px apart, else every k-th
+  const px = (sx(t.gridMax) - sx(t.gridMin)) / 255;
+  const every = Math.max(1, Math.ceil(3 / Math.max(px, 1e-9)));
+  const rug = el("g", { class: "grid-rug" });
+  const ry = plot.y0 + 22;
+  for (let q = -128; q <= 127; q += every) {
+    const x = sx(t.scale * (q - t.zeroPoint));
+    rug.append(el("line", { x1: x, x2: x, y1: ry, y2: ry + 6 }));
+  }
+  svg.append(rug);
+  svg.append(el("text", { x: plot.x0, y: ry + 20, class: "rug-label" }, `int8 grid: ${every === 1 ? "every code" : `every ${every}th code`}, step ${fmt(t.scale)}`));
+  // min / max markers
+  for (const [v, name] of [[t.min, "min"], [t.max, "max"]]) {
+    const x = sx(v);
+    svg.append(el("line", { x1: x, x2: x, y1: plot.y1, y2: plot.y0, class: "marker" }));
+    svg.append(el("text", { x: x + (name === "min" ? 3 : -3), y: plot.y1 + 10, "text-anchor": name === "min" ? "start" : "end", class: "marker-label" }, `${name} ${fmt(v)}`));
+  }
+  return svg;
+}
+
+/** Bar chart of values by index (per-channel weight scales). */
+export function barChart({ values, xLabel, yLabel, title, width = 520, height = 180, highlight }) {
+  const margin = { left: 60, right: 12, top: 12, bottom: 40 };
+  const { svg, plot } = frame({ width, height, margin, title });
+  const n = values.length;
+  const vmax = Math.max(...values, 1e-12);
+  const yTicks = niceTicks(0, vmax, 3);
+  const top = Math.max(vmax, yTicks[yTicks.length - 1]);
+  const bw = (plot.x1 - plot.x0) / n;
+  const sx = (i) => plot.x0 + i * bw + bw / 2;
+  const sy = (v) => plot.y0 - (v / top) * (plot.y0 - plot.y1);
+  const xTicks = niceTicks(0, n - 1, 6).filter((t) => Number.isInteger(t));
+  axes(svg, plot, { xTicks, yTicks, sx, sy, xLabel, yLabel });
+  const g = el("g", { class: "bars" });
+  values.forEach((v, i) => {
+    const r = el("rect", { x: plot.x0 + i * bw + bw * 0.1, y: sy(v), width: Math.max(bw * 0.8, 0.6), height: plot.y0 - sy(v), class: i === highlight ? "hl" : undefined });
+    r.append(el("title", {}, `channel ${i}: ${fmt(v, 4)}`));
+    g.append(r);
+  });
+  svg.append(g);
+  return svg;
+}
