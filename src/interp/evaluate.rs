@@ -35,10 +35,6 @@ fn declared_input_budget(file_len: usize) -> usize {
     (1usize << 26).max(file_len.saturating_mul(64))
 }
 
-/// Largest input tensor (in bytes) [`resize_input_bounded`] allows: a batch beyond this
-/// would not fit a wasm32 memory with the activations that follow it.
-pub const MAX_INPUT_BYTES: usize = 1 << 30;
-
 /// Reads a `.tflite` file (verified by the reader) and prepares an interpreter for it,
 /// refusing graph inputs whose declared size is out of proportion with the file.
 pub fn interpreter_from_tflite(bytes: &[u8]) -> Result<Interpreter> {
@@ -66,28 +62,6 @@ pub fn interpreter_for_file(g: Graph, file_len: usize) -> Result<Interpreter> {
         }
     }
     Interpreter::new(g)
-}
-
-/// [`Interpreter::resize_input`], refusing shapes whose input tensor alone would exceed
-/// [`MAX_INPUT_BYTES`] (so a bad shape is an error, not an allocation failure).
-pub fn resize_input_bounded(it: &mut Interpreter, i: usize, dims: &[i32]) -> Result<()> {
-    let d = it
-        .input_details()
-        .into_iter()
-        .nth(i)
-        .ok_or_else(|| Error::invalid(format!("input {i} out of range")))?;
-    let size = crate::graph::num_elements(dims).and_then(|n| n.checked_mul(d.dtype.size()));
-    if size.is_none_or(|s| s > MAX_INPUT_BYTES) {
-        return Err(Error::shape(
-            format!(
-                "resize of input {i} ('{}'): at most {MAX_INPUT_BYTES} bytes",
-                d.name
-            ),
-            format!("a smaller shape than {dims:?}"),
-            dims,
-        ));
-    }
-    it.resize_input(i, dims)
 }
 
 /// Runs `graph` on `x` (`N` rows of the input's per-row size, row-major) and scores the
@@ -130,7 +104,7 @@ pub fn evaluate_with(it: &mut Interpreter, x: &[f32], y: &[i32]) -> Result<EvalR
     }
     let mut batch = shape.clone();
     batch[0] = i32::try_from(n).map_err(|_| Error::invalid("evaluate: too many rows"))?;
-    resize_input_bounded(it, 0, &batch)?;
+    it.resize_input(0, &batch)?;
     set_input_from_f32(it, 0, x)?;
     it.invoke()?;
     let out = output_as_f32(it, 0)?;

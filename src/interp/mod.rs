@@ -20,7 +20,7 @@ mod prepare;
 
 pub use evaluate::{
     evaluate, evaluate_tflite, evaluate_with, interpreter_for_file, interpreter_from_tflite,
-    output_as_f32, resize_input_bounded, set_input_from_f32, EvalReport, MAX_INPUT_BYTES,
+    output_as_f32, set_input_from_f32, EvalReport,
 };
 
 use crate::error::{Error, Result};
@@ -79,6 +79,9 @@ pub(crate) enum Buf {
     I32(Vec<i32>),
 }
 
+/// Largest tensor the interpreter allocates: 2 GiB (wasm32 has 4 GiB of memory at most).
+pub const MAX_TENSOR_BYTES: usize = 1 << 31;
+
 impl Buf {
     fn kind(&self) -> &'static str {
         match self {
@@ -90,21 +93,52 @@ impl Buf {
             Buf::I32(_) => "int32",
         }
     }
-    /// Resizes (reusing the allocation) to `n` elements of `dtype`'s buffer type.
-    fn reset(&mut self, dtype: DType, n: usize) {
-        match (dtype, &mut *self) {
-            (DType::F32, Buf::F32(v)) => v.resize(n, 0.0),
-            (DType::F16, Buf::F16(v)) => v.resize(n, f16::ZERO),
-            (DType::I8, Buf::I8(v)) => v.resize(n, 0),
-            (DType::U8, Buf::U8(v)) => v.resize(n, 0),
-            (DType::I32, Buf::I32(v)) => v.resize(n, 0),
-            (DType::F32, _) => *self = Buf::F32(vec![0.0; n]),
-            (DType::F16, _) => *self = Buf::F16(vec![f16::ZERO; n]),
-            (DType::I8, _) => *self = Buf::I8(vec![0; n]),
-            (DType::U8, _) => *self = Buf::U8(vec![0; n]),
-            (DType::I32, _) => *self = Buf::I32(vec![0; n]),
-            _ => *self = Buf::Empty,
+    /// Resizes (reusing the allocation) to `n` elements of `dtype`'s buffer type. A size
+    /// past [`MAX_TENSOR_BYTES`], or memory the allocator cannot give, is an error (never an
+    /// abort), whatever a file or a `resize_input` call asks for.
+    fn reset(&mut self, dtype: DType, n: usize) -> Result<()> {
+        let too_large = || {
+            Error::invalid(format!(
+                "a {} tensor of {n} elements is too large (limit {MAX_TENSOR_BYTES} bytes)",
+                dtype.name()
+            ))
+        };
+        if n.checked_mul(dtype.size()).is_none_or(|b| b > MAX_TENSOR_BYTES) {
+            return Err(too_large());
         }
+        fn fit<T: Clone>(v: &mut Vec<T>, n: usize, zero: T) -> std::result::Result<(), ()> {
+            if n > v.len() {
+                v.try_reserve_exact(n - v.len()).map_err(|_| ())?;
+            }
+            v.resize(n, zero);
+            Ok(())
+        }
+        if !matches!(
+            (dtype, &*self),
+            (DType::F32, Buf::F32(_))
+                | (DType::F16, Buf::F16(_))
+                | (DType::I8, Buf::I8(_))
+                | (DType::U8, Buf::U8(_))
+                | (DType::I32, Buf::I32(_))
+        ) {
+            *self = match dtype {
+                DType::F32 => Buf::F32(Vec::new()),
+                DType::F16 => Buf::F16(Vec::new()),
+                DType::I8 => Buf::I8(Vec::new()),
+                DType::U8 => Buf::U8(Vec::new()),
+                DType::I32 => Buf::I32(Vec::new()),
+                _ => Buf::Empty,
+            };
+        }
+        let r = match self {
+            Buf::F32(v) => fit(v, n, 0.0),
+            Buf::F16(v) => fit(v, n, f16::ZERO),
+            Buf::I8(v) => fit(v, n, 0),
+            Buf::U8(v) => fit(v, n, 0),
+            Buf::I32(v) => fit(v, n, 0),
+            Buf::Empty => Ok(()),
+        };
+        r.map_err(|_| too_large())
     }
 }
 
@@ -637,7 +671,7 @@ impl Interpreter {
             let n = crate::graph::num_elements(&self.slots[i].shape).ok_or_else(|| {
                 Error::shape(format!("input {k}"), "valid dims", &self.slots[i].shape)
             })?;
-            self.slots[i].data.reset(self.graph.tensors[i].dtype, n);
+            self.slots[i].data.reset(self.graph.tensors[i].dtype, n)?;
         }
         let mut plans = Vec::with_capacity(self.graph.ops.len());
         let mut available: Vec<bool> = self.slots.iter().map(|s| s.graph_const).collect();

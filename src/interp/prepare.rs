@@ -196,7 +196,7 @@ fn set_output(it: &mut Interpreter, out: usize, shape: Vec<i32>) -> Result<()> {
     let dtype = it.graph.tensors[out].dtype;
     let slot = &mut it.slots[out];
     slot.shape = shape;
-    slot.data.reset(dtype, n);
+    slot.data.reset(dtype, n)?;
     if matches!(slot.data, Buf::Empty) && n > 0 {
         return Err(Error::unsupported(format!(
             "output {} has dtype {}, which this interpreter cannot store",

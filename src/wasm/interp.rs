@@ -62,7 +62,7 @@ impl JsInterpreter {
     #[wasm_bindgen(js_name = resizeInput)]
     pub fn resize_input(&mut self, index: usize, shape: Vec<i32>) -> Result<(), JsError> {
         let k = self.input_position(index, "resizeInput")?;
-        interp::resize_input_bounded(&mut self.inner, k, &shape).map_err(js_err)
+        self.inner.resize_input(k, &shape).map_err(js_err)
     }
 
     /// Kept for TFLite users: tensors are (re)allocated by the constructor and
