@@ -125,7 +125,7 @@ pub fn evaluate_with(it: &mut Interpreter, x: &[f32], y: &[i32]) -> Result<EvalR
                  {classes} outputs per row)"
             )));
         }
-        let p = argmax(r);
+        let p = crate::train::metrics::argmax(r);
         correct += usize::from(p == label as usize);
         predictions.push(p as u32);
     }
@@ -225,17 +225,6 @@ fn per_tensor(scale: &[f32], zero_point: &[i64], name: &str) -> Result<(f32, i32
     }
 }
 
-/// Index of the largest value, the first one on ties.
-fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (j, &v) in row.iter().enumerate().skip(1) {
-        if v > row[best] {
-            best = j;
-        }
-    }
-    best
-}
-
 /// True when the first output is a SOFTMAX's result, directly or through the QUANTIZE /
 /// DEQUANTIZE that int8 models add at the end.
 fn outputs_probabilities(g: &Graph) -> bool {
@@ -261,15 +250,3 @@ fn outputs_probabilities(g: &Graph) -> bool {
     false
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn argmax_takes_the_first_of_ties() {
-        assert_eq!(argmax(&[0.1, 0.7, 0.2]), 1);
-        assert_eq!(argmax(&[0.4, 0.4, 0.2]), 0);
-        assert_eq!(argmax(&[0.2, 0.4, 0.4]), 1);
-        assert_eq!(argmax(&[-1.0]), 0);
-    }
-}

@@ -23,7 +23,7 @@
 
 mod adam;
 mod loss;
-mod metrics;
+pub(crate) mod metrics;
 
 pub use adam::{Adam, Sgd};
 
