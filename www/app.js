@@ -134,12 +134,14 @@ async function importTflite(file) {
     $("imported-text").textContent = `Imported ${info.name} (${formatBytes(info.size)}): input ${JSON.stringify(info.inputs[0].shape)} float32, output ${JSON.stringify(info.outputs[0].shape)} — ${info.features} features, ${info.classes} classes. Training is skipped; quantize it with the data below.`;
     $("imported").hidden = false;
     $("builder").hidden = true;
+    $("preset-field").hidden = true;
     $("train").classList.add("skipped");
     $("train-text").textContent = "Skipped: an imported model is already trained.";
     status(`Imported ${info.name}.`);
   } catch (err) {
     const kept = app.imported ? ` The model ${app.imported.name} is still loaded.` : app.trained ? " The trained model is still loaded." : "";
-    setError("tflite-error", `${err.message}${kept}`);
+    const msg = err.message.startsWith(file.name) ? err.message : `${file.name}: ${err.message}`;
+    setError("tflite-error", `${msg}${kept}`);
   } finally {
     $("tflite-file").value = "";
     updateButtons();
@@ -151,6 +153,7 @@ async function clearImport() {
   resetResults();
   $("imported").hidden = true;
   $("builder").hidden = false;
+  $("preset-field").hidden = false;
   $("train").classList.remove("skipped");
   $("train-text").textContent = "Not trained yet.";
   fitOutputToClasses();
@@ -400,7 +403,7 @@ async function quantize() {
 function renderInspect(rep) {
   $("inspect-empty").hidden = true;
   $("inspect-body").hidden = false;
-  $("err-set").textContent = rep.evaluationSet === "evaluation" ? `test (${rep.evaluationSamples} samples)` : `representative (${rep.evaluationSamples} samples)`;
+  $("err-set").textContent = rep.evaluationSet === "evaluation" ? `test set (${rep.evaluationSamples} samples)` : `representative set (${rep.evaluationSamples} samples)`;
   const body = $("layer-table").querySelector("tbody");
   body.replaceChildren(
     ...rep.layers.map((l, i) => {

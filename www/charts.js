@@ -18,7 +18,8 @@ export function niceTicks(lo, hi, count = 5) {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  const first = Math.ceil(lo / step - 1e-9);
+  for (let i = first; i * step <= hi + step * 1e-9; i++) ticks.push(i === 0 ? 0 : Number((i * step).toPrecision(12)));
   return ticks;
 }
 
@@ -98,8 +99,8 @@ export function lineChart({ series, xLabel, yLabel, yMin, yMax, xMax, title, wid
  * [histogram.lo, histogram.hi], shaded clipped regions outside [gridMin, gridMax], dashed
  * lines at the calibrated min/max, and a rug of int8 code positions.
  */
-export function histogramChart(t, { width = 520, height = 210 } = {}) {
-  const margin = { left: 52, right: 14, top: 14, bottom: 58 };
+export function histogramChart(t, { width = 520, height = 220 } = {}) {
+  const margin = { left: 52, right: 14, top: 14, bottom: 66 };
   const title = `Histogram of ${t.name}: calibration values with the int8 grid`;
   const { svg, plot } = frame({ width, height, margin, title });
   const { lo, hi, counts } = t.histogram;
@@ -108,16 +109,17 @@ export function histogramChart(t, { width = 520, height = 210 } = {}) {
   const dlo = Math.min(lo, t.gridMin) - pad;
   const dhi = Math.max(hi, t.gridMax) + pad;
   const sx = (v) => plot.x0 + ((v - dlo) / (dhi - dlo)) * (plot.x1 - plot.x0);
+  // Log scale (log10(1 + count)): ReLU outputs pile up at 0, and the tails are what matter.
   const cmax = Math.max(...counts, 1);
-  const yTicks = niceTicks(0, cmax, 3);
-  const ytop = Math.max(cmax, yTicks[yTicks.length - 1]);
-  const sy = (c) => plot.y0 - (c / ytop) * (plot.y0 - plot.y1);
+  const decades = Math.max(1, Math.ceil(Math.log10(cmax + 1)));
+  const yTicks = Array.from({ length: decades + 1 }, (_, i) => 10 ** i).filter((v) => v <= 10 ** decades);
+  const sy = (c) => plot.y0 - (Math.log10(1 + c) / decades) * (plot.y0 - plot.y1);
   // clipped regions
   const clip = el("g", { class: "clip-region" });
   if (t.gridMin > dlo) clip.append(el("rect", { x: plot.x0, y: plot.y1, width: sx(t.gridMin) - plot.x0, height: plot.y0 - plot.y1 }));
   if (t.gridMax < dhi) clip.append(el("rect", { x: sx(t.gridMax), y: plot.y1, width: plot.x1 - sx(t.gridMax), height: plot.y0 - plot.y1 }));
   svg.append(clip);
-  axes(svg, plot, { xTicks: niceTicks(dlo, dhi, 5), yTicks, sx, sy, xLabel: "value (float)", yLabel: "count" });
+  axes(svg, plot, { xTicks: niceTicks(dlo, dhi, 5), yTicks, sx, sy: (v) => sy(v - 1), xLabel: "value (float)", yLabel: "count (log)", yFmt: (v) => (v === 1 ? "0" : v >= 1000 ? `${v / 1000}k` : String(v)) });
   const bw = (hi - lo) / counts.length;
   const bars = el("g", { class: "bars" });
   counts.forEach((c, i) => {
@@ -131,13 +133,13 @@ export function histogramChart(t, { width = 520, height = 210 } = {}) {
   const px = (sx(t.gridMax) - sx(t.gridMin)) / 255;
   const every = Math.max(1, Math.ceil(3 / Math.max(px, 1e-9)));
   const rug = el("g", { class: "grid-rug" });
-  const ry = plot.y0 + 22;
+  const ry = plot.y0 + 40;
   for (let q = -128; q <= 127; q += every) {
     const x = sx(t.scale * (q - t.zeroPoint));
     rug.append(el("line", { x1: x, x2: x, y1: ry, y2: ry + 6 }));
   }
   svg.append(rug);
-  svg.append(el("text", { x: plot.x0, y: ry + 20, class: "rug-label" }, `int8 grid: ${every === 1 ? "every code" : `every ${every}th code`}, step ${fmt(t.scale)}`));
+  svg.append(el("text", { x: plot.x0, y: ry + 18, class: "rug-label" }, `int8 grid: ${every === 1 ? "a tick per code" : `a tick every ${every} codes`}, step ${fmt(t.scale)}`));
   // min / max markers
   for (const [v, name] of [[t.min, "min"], [t.max, "max"]]) {
     const x = sx(v);

@@ -106,7 +106,9 @@ pub fn load_csv(what: &str, bytes: &[u8], opts: &CsvOptions) -> Result<Dataset> 
     };
     let data = &rows[usize::from(header)..];
     if data.is_empty() {
-        return Err(Error::invalid(format!("{what}: the file has a header but no data rows")));
+        return Err(Error::invalid(format!(
+            "{what}: the file has a header but no data rows"
+        )));
     }
     let features = width - 1;
     let mut x = Vec::with_capacity(data.len() * features);
@@ -125,10 +127,14 @@ pub fn load_csv(what: &str, bytes: &[u8], opts: &CsvOptions) -> Result<Dataset> 
             }
             let col = &names[c];
             if field.is_empty() {
-                return Err(Error::invalid(format!("{what}: row {line}, column '{col}' is empty")));
+                return Err(Error::invalid(format!(
+                    "{what}: row {line}, column '{col}' is empty"
+                )));
             }
             let v: f64 = field.parse().map_err(|_| {
-                Error::invalid(format!("{what}: row {line}, column '{col}': '{field}' is not a number"))
+                Error::invalid(format!(
+                    "{what}: row {line}, column '{col}': '{field}' is not a number"
+                ))
             })?;
             if !v.is_finite() || !(v as f32).is_finite() {
                 return Err(Error::invalid(format!(
@@ -216,20 +222,38 @@ mod tests {
     fn header_label_by_name_index_and_last() {
         let s = "x1,label,x2\n1,0,2\n3,2,4.5\n\n";
         let d = load(s, LabelColumn::Name("label".into())).unwrap();
-        assert_eq!((d.x.clone(), d.y.clone(), d.features, d.classes), (vec![1., 2., 3., 4.5], vec![0, 2], 2, 3));
+        assert_eq!(
+            (d.x.clone(), d.y.clone(), d.features, d.classes),
+            (vec![1., 2., 3., 4.5], vec![0, 2], 2, 3)
+        );
         assert_eq!(d.feature_names, vec!["x1", "x2"]);
         assert_eq!(load(s, LabelColumn::Index(1)).unwrap(), d);
         assert_eq!(load(s, LabelColumn::Index(-2)).unwrap(), d);
         let n = load("1,2,0\n3,4,1\n", LabelColumn::Last).unwrap();
-        assert_eq!((n.x.clone(), n.y.clone(), n.rows()), (vec![1., 2., 3., 4.], vec![0, 1], 2));
+        assert_eq!(
+            (n.x.clone(), n.y.clone(), n.rows()),
+            (vec![1., 2., 3., 4.], vec![0, 1], 2)
+        );
         assert!(n.feature_names.is_empty());
-        let forced = load_csv("d", b"1,2,0\n3,4,1\n", &CsvOptions { header: Some(true), ..Default::default() }).unwrap();
+        let forced = load_csv(
+            "d",
+            b"1,2,0\n3,4,1\n",
+            &CsvOptions {
+                header: Some(true),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(forced.rows(), 1);
     }
 
     #[test]
     fn text_labels_become_sorted_classes() {
-        let d = load("a,b,species\n1,2,virginica\n3,4,setosa\n5,6,virginica\n", LabelColumn::Last).unwrap();
+        let d = load(
+            "a,b,species\n1,2,virginica\n3,4,setosa\n5,6,virginica\n",
+            LabelColumn::Last,
+        )
+        .unwrap();
         assert_eq!(d.y, vec![1, 0, 1]);
         assert_eq!(d.class_names, vec!["setosa", "virginica"]);
         assert_eq!(d.classes, 2);
@@ -240,7 +264,10 @@ mod tests {
         let e = |s: &str| load(s, LabelColumn::Last).unwrap_err().to_string();
         assert!(e("a,b,c\n1,2,0\n1,2\n").contains("data.csv: row 3 has 2 fields, expected 3"));
         let t = e("x1,x2,x3,y\n1,2,3,0\n1,2,3,1\n4,5,abc,1\n");
-        assert!(t.contains("row 4, column 'x3': 'abc' is not a number"), "{t}");
+        assert!(
+            t.contains("row 4, column 'x3': 'abc' is not a number"),
+            "{t}"
+        );
         assert!(e("a,b,y\n1,nan,0\n").contains("row 2, column 'b': 'nan' is not a finite number"));
         assert!(e("a,b,y\n1,,0\n").contains("row 2, column 'b' is empty"));
         assert!(e("a,b,y\n1,2,0.5\n").contains("'0.5' is not a class index"));
@@ -248,10 +275,24 @@ mod tests {
         assert!(e("").contains("no rows"));
         assert!(e("a,b,y\n").contains("no data rows"));
         assert!(e("1\n2\n").contains("at least one feature column"));
-        let n = load("a,b,y\n1,2,0\n", LabelColumn::Name("label".into())).unwrap_err().to_string();
-        assert!(n.contains("no column named 'label' (the header has: a, b, y)"), "{n}");
-        assert!(load("1,2,0\n", LabelColumn::Index(5)).unwrap_err().to_string().contains("outside the 3 columns"));
-        let bin = load_csv("x.csv", &[0x93, b'N', 0xff, 0xfe, b'\n'], &CsvOptions::default()).unwrap_err().to_string();
+        let n = load("a,b,y\n1,2,0\n", LabelColumn::Name("label".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            n.contains("no column named 'label' (the header has: a, b, y)"),
+            "{n}"
+        );
+        assert!(load("1,2,0\n", LabelColumn::Index(5))
+            .unwrap_err()
+            .to_string()
+            .contains("outside the 3 columns"));
+        let bin = load_csv(
+            "x.csv",
+            &[0x93, b'N', 0xff, 0xfe, b'\n'],
+            &CsvOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(bin.contains("not UTF-8"), "{bin}");
     }
 }

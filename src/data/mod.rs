@@ -116,10 +116,7 @@ pub fn check_for_model(
             "the data has {features} features per row, the model takes {model_features}"
         )));
     }
-    if let Some(i) = y
-        .iter()
-        .position(|&l| l < 0 || l as usize >= model_classes)
-    {
+    if let Some(i) = y.iter().position(|&l| l < 0 || l as usize >= model_classes) {
         return Err(Error::invalid(format!(
             "label {} at row {} is outside 0..{} (the model has {} outputs)",
             y[i],
@@ -175,7 +172,11 @@ mod tests {
         assert_eq!((a.clone(), b.clone()), (a2, b2));
         let (a3, _) = train_test_split(&d, 0.2, 8).unwrap();
         assert_ne!(a.x, a3.x);
-        let mut firsts: Vec<i64> = a.x.chunks(2).chain(b.x.chunks(2)).map(|r| r[0] as i64).collect();
+        let mut firsts: Vec<i64> =
+            a.x.chunks(2)
+                .chain(b.x.chunks(2))
+                .map(|r| r[0] as i64)
+                .collect();
         firsts.sort();
         assert_eq!(firsts, (0..10).map(|v| v * 2).collect::<Vec<_>>());
         // rows keep their label

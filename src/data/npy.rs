@@ -31,7 +31,9 @@ fn values(what: &str, bytes: &[u8]) -> Result<(Vec<f64>, Vec<u64>, TypeChar)> {
     let (tc, size) = (ts.type_char(), ts.size_field());
     let supported = matches!(
         (tc, size),
-        (TypeChar::Float, 4 | 8) | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8) | (TypeChar::Bool, 1)
+        (TypeChar::Float, 4 | 8)
+            | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8)
+            | (TypeChar::Bool, 1)
     );
     if !supported {
         return Err(Error::invalid(format!(
@@ -52,17 +54,67 @@ fn values(what: &str, bytes: &[u8]) -> Result<(Vec<f64>, Vec<u64>, TypeChar)> {
     let file = NpyFile::with_header(h, &bytes[offset..]);
     let io = |e: std::io::Error| Error::invalid(format!("{what}: cannot read the data: {e}"));
     let mut v: Vec<f64> = match (tc, size) {
-        (TypeChar::Float, 4) => file.into_vec::<f32>().map_err(io)?.into_iter().map(f64::from).collect(),
+        (TypeChar::Float, 4) => file
+            .into_vec::<f32>()
+            .map_err(io)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
         (TypeChar::Float, _) => file.into_vec::<f64>().map_err(io)?,
-        (TypeChar::Int, 1) => file.into_vec::<i8>().map_err(io)?.into_iter().map(f64::from).collect(),
-        (TypeChar::Int, 2) => file.into_vec::<i16>().map_err(io)?.into_iter().map(f64::from).collect(),
-        (TypeChar::Int, 4) => file.into_vec::<i32>().map_err(io)?.into_iter().map(f64::from).collect(),
-        (TypeChar::Int, _) => file.into_vec::<i64>().map_err(io)?.into_iter().map(|v| v as f64).collect(),
-        (TypeChar::Uint, 1) => file.into_vec::<u8>().map_err(io)?.into_iter().map(f64::from).collect(),
-        (TypeChar::Uint, 2) => file.into_vec::<u16>().map_err(io)?.into_iter().map(f64::from).collect(),
-        (TypeChar::Uint, 4) => file.into_vec::<u32>().map_err(io)?.into_iter().map(f64::from).collect(),
-        (TypeChar::Uint, _) => file.into_vec::<u64>().map_err(io)?.into_iter().map(|v| v as f64).collect(),
-        _ => file.into_vec::<bool>().map_err(io)?.into_iter().map(|b| f64::from(u8::from(b))).collect(),
+        (TypeChar::Int, 1) => file
+            .into_vec::<i8>()
+            .map_err(io)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (TypeChar::Int, 2) => file
+            .into_vec::<i16>()
+            .map_err(io)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (TypeChar::Int, 4) => file
+            .into_vec::<i32>()
+            .map_err(io)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (TypeChar::Int, _) => file
+            .into_vec::<i64>()
+            .map_err(io)?
+            .into_iter()
+            .map(|v| v as f64)
+            .collect(),
+        (TypeChar::Uint, 1) => file
+            .into_vec::<u8>()
+            .map_err(io)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (TypeChar::Uint, 2) => file
+            .into_vec::<u16>()
+            .map_err(io)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (TypeChar::Uint, 4) => file
+            .into_vec::<u32>()
+            .map_err(io)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (TypeChar::Uint, _) => file
+            .into_vec::<u64>()
+            .map_err(io)?
+            .into_iter()
+            .map(|v| v as f64)
+            .collect(),
+        _ => file
+            .into_vec::<bool>()
+            .map_err(io)?
+            .into_iter()
+            .map(|b| f64::from(u8::from(b)))
+            .collect(),
     };
     if order == Order::Fortran && shape.len() > 1 {
         v = fortran_to_c(&v, &shape);
@@ -102,7 +154,9 @@ pub fn npy_features(what: &str, bytes: &[u8]) -> Result<(Vec<f32>, usize, usize)
     let rows = shape[0] as usize;
     let features = shape[1..].iter().product::<u64>() as usize;
     if rows == 0 || features == 0 {
-        return Err(Error::invalid(format!("{what}: the array is empty (shape {shape:?})")));
+        return Err(Error::invalid(format!(
+            "{what}: the array is empty (shape {shape:?})"
+        )));
     }
     let x: Vec<f32> = v.iter().map(|&f| f as f32).collect();
     if let Some(i) = x.iter().position(|f| !f.is_finite()) {
@@ -169,7 +223,11 @@ mod tests {
             1 => format!("({},)", shape[0]),
             _ => format!(
                 "({})",
-                shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+                shape
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
         let mut h = format!(
@@ -194,20 +252,47 @@ mod tests {
     #[test]
     fn reads_float_int_and_uint_features() {
         let x = npy("<f4", &[2, 3], false, &f32s(&[1., 2., 3., 4., 5., 6.]));
-        assert_eq!(npy_features("x", &x).unwrap(), (vec![1., 2., 3., 4., 5., 6.], 2, 3));
-        let f64s: Vec<u8> = [0.5f64, -1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-        assert_eq!(npy_features("x", &npy("<f8", &[1, 2], false, &f64s)).unwrap().0, vec![0.5, -1.0]);
+        assert_eq!(
+            npy_features("x", &x).unwrap(),
+            (vec![1., 2., 3., 4., 5., 6.], 2, 3)
+        );
+        let f64s: Vec<u8> = [0.5f64, -1.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(
+            npy_features("x", &npy("<f8", &[1, 2], false, &f64s))
+                .unwrap()
+                .0,
+            vec![0.5, -1.0]
+        );
         let big: Vec<u8> = [7i32, -3].iter().flat_map(|v| v.to_be_bytes()).collect();
-        assert_eq!(npy_features("x", &npy(">i4", &[2, 1], false, &big)).unwrap().0, vec![7., -3.]);
-        assert_eq!(npy_features("x", &npy("|u1", &[1, 2, 2], false, &[1, 2, 3, 4])).unwrap(), (vec![1., 2., 3., 4.], 1, 4));
+        assert_eq!(
+            npy_features("x", &npy(">i4", &[2, 1], false, &big))
+                .unwrap()
+                .0,
+            vec![7., -3.]
+        );
+        assert_eq!(
+            npy_features("x", &npy("|u1", &[1, 2, 2], false, &[1, 2, 3, 4])).unwrap(),
+            (vec![1., 2., 3., 4.], 1, 4)
+        );
         // Fortran order [[1,2,3],[4,5,6]] is stored column by column
         let f = npy("<f4", &[2, 3], true, &f32s(&[1., 4., 2., 5., 3., 6.]));
-        assert_eq!(npy_features("x", &f).unwrap().0, vec![1., 2., 3., 4., 5., 6.]);
+        assert_eq!(
+            npy_features("x", &f).unwrap().0,
+            vec![1., 2., 3., 4., 5., 6.]
+        );
     }
 
     #[test]
     fn reads_labels_and_a_dataset() {
-        let y = npy("<i8", &[2], false, &[1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0]);
+        let y = npy(
+            "<i8",
+            &[2],
+            false,
+            &[1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0],
+        );
         assert_eq!(npy_labels("y", &y).unwrap(), vec![1, 3]);
         let yf = npy("<f4", &[2, 1], false, &f32s(&[2.0, 0.0]));
         assert_eq!(npy_labels("y", &yf).unwrap(), vec![2, 0]);
@@ -218,7 +303,11 @@ mod tests {
 
     #[test]
     fn bad_files_say_what_is_wrong() {
-        let err = |r: Result<_>| r.map(|_: (Vec<f32>, usize, usize)| ()).unwrap_err().to_string();
+        let err = |r: Result<_>| {
+            r.map(|_: (Vec<f32>, usize, usize)| ())
+                .unwrap_err()
+                .to_string()
+        };
         assert!(err(npy_features("x", b"a,b\n1,2\n")).contains("not a .npy file"));
         let c = npy("<c8", &[1, 1], false, &[0; 8]);
         let e = err(npy_features("x", &c));
@@ -229,18 +318,30 @@ mod tests {
         assert!(err(npy_features("x", &h)).contains("'<f2'"));
         let t = npy("<f4", &[4, 4], false, &[0; 12]);
         let e = err(npy_features("x", &t));
-        assert!(e.contains("truncated") && e.contains("needs 64 bytes"), "{e}");
+        assert!(
+            e.contains("truncated") && e.contains("needs 64 bytes"),
+            "{e}"
+        );
         let one_d = npy("<f4", &[2], false, &f32s(&[1., 2.]));
         assert!(err(npy_features("x", &one_d)).contains("2-D"));
         let nan = npy("<f4", &[1, 2], false, &f32s(&[1., f32::NAN]));
         assert!(err(npy_features("x", &nan)).contains("row 1, column 2"));
         let yf = npy("<f4", &[1], false, &f32s(&[1.5]));
-        assert!(npy_labels("y", &yf).unwrap_err().to_string().contains("not a whole number"));
+        assert!(npy_labels("y", &yf)
+            .unwrap_err()
+            .to_string()
+            .contains("not a whole number"));
         let yn = npy("|i1", &[1], false, &[255]);
-        assert!(npy_labels("y", &yn).unwrap_err().to_string().contains("out of range"));
+        assert!(npy_labels("y", &yn)
+            .unwrap_err()
+            .to_string()
+            .contains("out of range"));
         let x = npy("<f4", &[3, 1], false, &f32s(&[0., 1., 2.]));
         let y = npy("|u1", &[2], false, &[0, 1]);
-        assert!(load_npy(&x, &y).unwrap_err().to_string().contains("3 rows but the labels .npy has 2"));
+        assert!(load_npy(&x, &y)
+            .unwrap_err()
+            .to_string()
+            .contains("3 rows but the labels .npy has 2"));
         let header_garbage = b"\x93NUMPY\x01\x00\x04\x00{zz}".to_vec();
         assert!(err(npy_features("x", &header_garbage)).contains("bad .npy header"));
     }

@@ -305,7 +305,9 @@ pub fn calibration_report(
             producer: producers[t].map(|o| float_graph.ops[o].kind.name().to_string()),
             min,
             max,
-            histogram: hist[t].take().unwrap_or_else(|| Histogram::new(min, max, 1)),
+            histogram: hist[t]
+                .take()
+                .unwrap_or_else(|| Histogram::new(min, max, 1)),
             scale,
             zero_point,
             grid_min,
@@ -335,7 +337,11 @@ pub fn calibration_report(
             name: float_graph.tensors[out].name.clone(),
             sqnr_db: s.sqnr_db(),
             max_abs_error: s.max_abs,
-            mean_abs_error: if s.n == 0 { 0.0 } else { s.sum_abs / s.n as f64 },
+            mean_abs_error: if s.n == 0 {
+                0.0
+            } else {
+                s.sum_abs / s.n as f64
+            },
         });
     }
     let worst_layer = layers

@@ -59,7 +59,9 @@ pub fn load_csv(bytes: &[u8], options: JsValue) -> Result<JsValue, JsError> {
             };
         } else if let Some(i) = label.as_f64() {
             if i.fract() != 0.0 {
-                return Err(bad(format!("loadCsv: label column index {i} is not an integer")));
+                return Err(bad(format!(
+                    "loadCsv: label column index {i} is not an integer"
+                )));
             }
             opts.label = LabelColumn::Index(i as i64);
         }
@@ -76,8 +78,15 @@ pub fn digits_dataset(bytes: &[u8]) -> Result<JsValue, JsError> {
 
 /// `randomDataset(rows, features, classes, seed)`: the seed program's random data.
 #[wasm_bindgen(js_name = randomDataset)]
-pub fn random_dataset(rows: usize, features: usize, classes: usize, seed: u32) -> Result<JsValue, JsError> {
-    Ok(to_js(&data::random(rows, features, classes, seed as u64).map_err(js_err)?))
+pub fn random_dataset(
+    rows: usize,
+    features: usize,
+    classes: usize,
+    seed: u32,
+) -> Result<JsValue, JsError> {
+    Ok(to_js(
+        &data::random(rows, features, classes, seed as u64).map_err(js_err)?,
+    ))
 }
 
 /// `trainTestSplit(x, y, features, testFraction, seed)` →

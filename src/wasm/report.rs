@@ -50,7 +50,11 @@ impl JsConverter {
         }
         let report = calibration_report(self.inner.float_graph(), calib, eval.as_ref(), |d, t| {
             if let Some(f) = &on_progress {
-                let _ = f.call2(&JsValue::NULL, &JsValue::from(d as u32), &JsValue::from(t as u32));
+                let _ = f.call2(
+                    &JsValue::NULL,
+                    &JsValue::from(d as u32),
+                    &JsValue::from(t as u32),
+                );
             }
         })
         .map_err(js_err)?;

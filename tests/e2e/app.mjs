@@ -64,6 +64,7 @@ const file = (name, buffer, mimeType = "application/octet-stream") => ({ name, m
 
 async function main() {
   mkdirSync(RESULTS, { recursive: true });
+  rmSync(path.join(RESULTS, "app-failure.png"), { force: true });
   const { server, url } = await startServer({ root: ROOT, host: "127.0.0.1", port: 0 });
   const origin = new URL(url).origin;
   const userDataDir = mkdtempSync(path.join(tmpdir(), "litequant-e2e-"));
@@ -155,6 +156,10 @@ async function main() {
       process.stdout.write(py.stdout.replace(/^/gm, "     "));
       if (py.error) throw new Error(`cannot run .venv/bin/python: ${py.error.message}`);
       assert(py.status === 0, `LiteRT check failed: ${py.stderr || py.stdout}`);
+      // The oracle's own file check: int8 in/out, AUTO and BUILTIN_REF agree, softmax rows sum to 1.
+      const oracle = spawnSync(path.join(ROOT, ".venv/bin/python"), [path.join(ROOT, "tests/oracle/run_tflite.py"), int8], { encoding: "utf8" });
+      process.stdout.write(oracle.stdout.replace(/^/gm, "     "));
+      assert(oracle.status === 0, `tests/oracle/run_tflite.py failed: ${oracle.stderr || oracle.stdout}`);
     });
 
     await check("screenshots of every panel (1280×800) and a narrow screen", async () => {
