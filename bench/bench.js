@@ -7,7 +7,7 @@ import init, * as lq from "../pkg/litequant.js";
 import { loadLiteRt, loadAndCompile, Tensor } from "../node_modules/@litertjs/core/dist/index.js";
 
 const tf = globalThis.tf;
-const tflite = globalThis.tflite;
+let tflite;
 const params = new URLSearchParams(location.search);
 const QUICK = params.has("quick");
 const RUNS = QUICK ? 3 : 5;
@@ -201,18 +201,23 @@ async function inferLiteRt(fixed, d, batch, x) {
   return v;
 }
 
-let tfliteLoaded = false;
+/// Loads tfjs-tflite from node_modules (SharedArrayBuffer is hidden by then: its feature
+/// check picks the single-threaded SIMD binary).
+async function loadTfjsTflite() {
+  await new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = "../node_modules/@tensorflow/tfjs-tflite/dist/tf-tflite.min.js";
+    s.onload = resolve;
+    s.onerror = () => reject(new Error("cannot load tf-tflite.min.js"));
+    document.head.appendChild(s);
+  });
+  tflite = globalThis.tflite;
+  tflite.setWasmPath("../node_modules/@tensorflow/tfjs-tflite/wasm/");
+}
+
 async function inferTfjsTflite(fixed, d, batch, x) {
-  let m;
-  // Hide SharedArrayBuffer while tfjs-tflite picks its binary: the single-threaded one.
-  const SAB = globalThis.SharedArrayBuffer;
-  if (!tfliteLoaded) delete globalThis.SharedArrayBuffer;
-  try {
-    m = await tflite.loadTFLiteModel(fixed.buffer.slice(fixed.byteOffset, fixed.byteOffset + fixed.byteLength), { numThreads: 1 });
-  } finally {
-    if (!tfliteLoaded) globalThis.SharedArrayBuffer = SAB;
-    tfliteLoaded = true;
-  }
+  const ab = fixed.buffer.slice(fixed.byteOffset, fixed.byteOffset + fixed.byteLength);
+  const m = await tflite.loadTFLiteModel(ab, { numThreads: 1 });
   const input = tf.tensor2d(x.subarray(0, batch * d), [batch, d]);
   const v = await timeLoop(() => {
     const o = m.predict(input);
@@ -285,6 +290,9 @@ function benchKernels() {
 
 async function main() {
   const t0 = performance.now();
+  // Single-threaded for every system: without SharedArrayBuffer, TF.js wasm, tfjs-tflite
+  // and LiteRT.js all take their non-threaded binaries.
+  delete globalThis.SharedArrayBuffer;
   await init();
   log(`litequant kernels: ${lq.benchKernels()}; quick: ${QUICK}`);
   tf.wasm.setWasmPaths({
@@ -294,7 +302,7 @@ async function main() {
     "tfjs-backend-wasm-threaded-simd.wasm": "../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
   });
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  tflite.setWasmPath("../node_modules/@tensorflow/tfjs-tflite/wasm/");
+  await loadTfjsTflite();
   await loadLiteRt("../node_modules/@litertjs/core/wasm/");
 
   benchKernels();

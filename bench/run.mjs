@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { startServer } from "../scripts/serve.mjs";
+import { CSP, startServer } from "../scripts/serve.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "bench", "results");
@@ -26,6 +26,10 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 const quick = process.argv.includes("--quick");
+// The bench page's policy: the app's, plus what the peers need — TF.js's UMD bundle
+// evaluates strings ('unsafe-eval') and LiteRT.js needs an inline import map. Network
+// stays same-origin (connect-src 'self'), and run.mjs fails on any off-origin request.
+const BENCH_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval' 'unsafe-inline'");
 
 const WASM_FILES = {
   litequant: "pkg/litequant_bg.wasm",
@@ -59,6 +63,11 @@ async function runPage() {
       args: CHROMIUM_ARGS,
     });
     const browserVersion = context.browser()?.version() ?? "chromium";
+    await context.route("**/bench/bench.html*", async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers(), "content-security-policy": BENCH_CSP };
+      await route.fulfill({ response, headers });
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     page.on("console", (m) => console.log(`[page] ${m.text()}`));
     page.on("pageerror", (e) => console.error(`[page error] ${e}`));

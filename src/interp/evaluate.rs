@@ -249,4 +249,3 @@ fn outputs_probabilities(g: &Graph) -> bool {
     }
     false
 }
-

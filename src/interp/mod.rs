@@ -103,7 +103,9 @@ impl Buf {
                 dtype.name()
             ))
         };
-        if n.checked_mul(dtype.size()).is_none_or(|b| b > MAX_TENSOR_BYTES) {
+        if n.checked_mul(dtype.size())
+            .is_none_or(|b| b > MAX_TENSOR_BYTES)
+        {
             return Err(too_large());
         }
         fn fit<T: Clone>(v: &mut Vec<T>, n: usize, zero: T) -> std::result::Result<(), ()> {
@@ -669,7 +671,10 @@ impl Interpreter {
         for (k, &i) in self.graph.inputs.iter().enumerate() {
             self.slots[i].shape = self.input_shapes[k].clone();
             let n = crate::graph::num_elements(&self.slots[i].shape).ok_or_else(|| {
-                Error::shape(format!("input {k}"), "valid dims", &self.slots[i].shape)
+                Error::invalid(format!(
+                    "input {k} of shape {:?} is too large (its element count overflows)",
+                    self.slots[i].shape
+                ))
             })?;
             self.slots[i].data.reset(self.graph.tensors[i].dtype, n)?;
         }
@@ -926,7 +931,7 @@ fn exec_into(k: &Kernels, slots: &[Slot], plan: &mut Plan, out: &mut Buf) -> Res
         } => {
             let input = f32s(slots, *x)?;
             match out {
-                Buf::I8(o) => kernels::generic::qx8_quantize_generic(input, o, *scale, *zero_point),
+                Buf::I8(o) => (k.qs8_quantize)(input, o, *scale, *zero_point),
                 Buf::U8(o) => kernels::generic::qx8_quantize_generic(input, o, *scale, *zero_point),
                 o => return Err(out_mismatch(o, "int8 or uint8")),
             }

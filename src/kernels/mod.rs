@@ -164,7 +164,8 @@ pub type Qs8SoftmaxFn = fn(&Qs8SoftmaxParams, &[i8], &mut [i8], usize, usize);
 pub type Qs8FcPackFn = fn(&[i8], i32, FcDims, &mut [i16]);
 /// As [`Qs8FullyConnectedFn`] on packed weights; `params.weights_offset` is already in the
 /// packed values. The last argument is scratch of length [`qs8_fc_scratch_len`].
-pub type Qs8FcPackedFn = fn(&Qs8FcParams, &[i8], &[i16], Option<&[i32]>, &mut [i8], FcDims, &mut [i16]);
+pub type Qs8FcPackedFn =
+    fn(&Qs8FcParams, &[i8], &[i16], Option<&[i32]>, &mut [i8], FcDims, &mut [i16]);
 pub type F32GemmFn = fn(&F32Gemm, &mut [f32]);
 /// `(a [m, k], bt [n, k], c [m, n], m, n, k)`: `C = A · Btᵀ`, each sum from `0.0` in
 /// increasing `k` (the `dz · Wᵀ` of a Dense backward).

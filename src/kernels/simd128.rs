@@ -225,7 +225,13 @@ unsafe fn gemm_tile<const MR: usize, const FULL: bool>(
 }
 
 #[inline(always)]
-unsafe fn gemm_tile_any<const FULL: bool>(g: &F32Gemm, c: *mut f32, i0: usize, j0: usize, nr: usize) {
+unsafe fn gemm_tile_any<const FULL: bool>(
+    g: &F32Gemm,
+    c: *mut f32,
+    i0: usize,
+    j0: usize,
+    nr: usize,
+) {
     match g.m - i0 {
         1 => gemm_tile::<1, FULL>(g, c, i0, j0, nr),
         2 => gemm_tile::<2, FULL>(g, c, i0, j0, nr),
@@ -289,7 +295,11 @@ pub fn f32_gemm_nt_simd128_8(a: &[f32], bt: &[f32], c: &mut [f32], m: usize, n: 
             let pc = (k - p0).min(PC);
             for (pp, prow) in panel[..pc].iter_mut().enumerate() {
                 for (jj, v) in prow.iter_mut().enumerate() {
-                    *v = if jj < nr { bt[(j0 + jj) * k + p0 + pp] } else { 0.0 };
+                    *v = if jj < nr {
+                        bt[(j0 + jj) * k + p0 + pp]
+                    } else {
+                        0.0
+                    };
                 }
             }
             for i in 0..m {
@@ -370,7 +380,10 @@ pub fn f32_adam_simd128(
 ) {
     let n = var.len().min(grad.len()).min(m.len()).min(v.len());
     let main = n - n % 4;
-    let (b1, b2) = (f32x4_splat(k.one_minus_beta_1), f32x4_splat(k.one_minus_beta_2));
+    let (b1, b2) = (
+        f32x4_splat(k.one_minus_beta_1),
+        f32x4_splat(k.one_minus_beta_2),
+    );
     let (alpha, eps) = (f32x4_splat(k.alpha), f32x4_splat(k.epsilon));
     for i in (0..main).step_by(4) {
         // SAFETY: i + 4 <= n <= every length.
@@ -455,7 +468,11 @@ fn hsum4_i32(a: [v128; 4]) -> v128 {
 /// One `MR` rows × 4 channels tile of the packed int8 FC: per 8 inputs, `MR` input loads,
 /// 4 weight loads, `4·MR` `i32x4.dot_i16x8_s` + adds. Returns `[MR][4 channel sums]`.
 #[inline(always)]
-unsafe fn qs8_tile<const MR: usize>(xrows: [*const i16; MR], wp: *const i16, kc: usize) -> [v128; MR] {
+unsafe fn qs8_tile<const MR: usize>(
+    xrows: [*const i16; MR],
+    wp: *const i16,
+    kc: usize,
+) -> [v128; MR] {
     let mut acc = [[i32x4_splat(0); 4]; MR];
     for q in 0..kc {
         let wq = wp.add(q * 32);

@@ -51,7 +51,12 @@ fn same_f32(a: f32, b: f32) -> bool {
 fn assert_same_f32(got: &[f32], want: &[f32], what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        assert!(same_f32(g, w), "{what}: [{i}] got {g:e} ({:#x}) want {w:e} ({:#x})", g.to_bits(), w.to_bits());
+        assert!(
+            same_f32(g, w),
+            "{what}: [{i}] got {g:e} ({:#x}) want {w:e} ({:#x})",
+            g.to_bits(),
+            w.to_bits()
+        );
     }
 }
 
@@ -60,16 +65,28 @@ fn assert_same_f32(got: &[f32], want: &[f32], what: &str) {
 
 fn check_f32_fc(k: &Kernels) {
     let mut rng = Rng(0x5eed_0001);
-    let acts = [(f32::MIN, f32::MAX), (0.0, f32::MAX), (0.0, 6.0), (-1.0, 1.0)];
+    let acts = [
+        (f32::MIN, f32::MAX),
+        (0.0, f32::MAX),
+        (0.0, 6.0),
+        (-1.0, 1.0),
+    ];
     for &batches in &[1usize, 2, 3, 5] {
         for &in_dim in &[1usize, 3, 7, 8, 9, 16, 17, 33, 64] {
             for &out_dim in &[1usize, 3, 4, 5, 9] {
-                let d = FcDims { batches, in_dim, out_dim };
+                let d = FcDims {
+                    batches,
+                    in_dim,
+                    out_dim,
+                };
                 let x: Vec<f32> = (0..batches * in_dim).map(|_| rng.wild()).collect();
                 let w: Vec<f32> = (0..out_dim * in_dim).map(|_| rng.wild()).collect();
                 let bias: Vec<f32> = (0..out_dim).map(|_| rng.wild()).collect();
                 for (ai, &(lo, hi)) in acts.iter().enumerate() {
-                    let p = F32FcParams { act_min: lo, act_max: hi };
+                    let p = F32FcParams {
+                        act_min: lo,
+                        act_max: hi,
+                    };
                     let b = (ai % 2 == 0).then_some(&bias[..]);
                     let mut want = vec![0.0; batches * out_dim];
                     let mut got = vec![7.0; batches * out_dim];
@@ -89,8 +106,15 @@ fn check_f32_fc(k: &Kernels) {
     w[8] = -1e8;
     w[5] = 3.0;
     x[9] = 0.5;
-    let d = FcDims { batches: 1, in_dim: 16, out_dim: 1 };
-    let p = F32FcParams { act_min: f32::MIN, act_max: f32::MAX };
+    let d = FcDims {
+        batches: 1,
+        in_dim: 16,
+        out_dim: 1,
+    };
+    let p = F32FcParams {
+        act_min: f32::MIN,
+        act_max: f32::MAX,
+    };
     let (mut a, mut b) = ([0.0f32], [0.0f32]);
     generic::f32_fully_connected_generic(&p, &x, &w, None, &mut a, d);
     (k.f32_fully_connected)(&p, &x, &w, None, &mut b, d);
@@ -104,7 +128,13 @@ fn check_f32_fc(k: &Kernels) {
 fn check_qs8_fc(k: &Kernels) {
     let mut rng = Rng(0x5eed_0002);
     // (input_offset, weights_offset, output_offset): zero points at both ends of int8.
-    let offsets = [(0, 0, 0), (128, 0, -128), (-127, 0, 127), (5, -3, 10), (-128, 128, -1)];
+    let offsets = [
+        (0, 0, 0),
+        (128, 0, -128),
+        (-127, 0, 127),
+        (5, -3, 10),
+        (-128, 128, -1),
+    ];
     let scales = [1e-9f64, 2.3e-4, 0.0123, 0.5, 3.7, 1e6];
     let acts = [(-128, 127), (-128, 5), (-20, 127), (0, 0)];
     let mut case = 0usize;
@@ -112,14 +142,24 @@ fn check_qs8_fc(k: &Kernels) {
         for &in_dim in &[1usize, 7, 8, 9, 15, 16, 17, 40] {
             for &out_dim in &[1usize, 3, 4, 5, 8, 9] {
                 case += 1;
-                let d = FcDims { batches, in_dim, out_dim };
+                let d = FcDims {
+                    batches,
+                    in_dim,
+                    out_dim,
+                };
                 let (io, wo, oo) = offsets[case % offsets.len()];
                 let mut x: Vec<i8> = (0..batches * in_dim).map(|_| rng.i8()).collect();
                 let mut w: Vec<i8> = (0..out_dim * in_dim).map(|_| rng.i8()).collect();
-                if case % 7 == 0 {
+                if case.is_multiple_of(7) {
                     // Saturated operands: extreme products in every lane.
                     x.iter_mut().for_each(|v| *v = i8::MIN);
-                    w.iter_mut().for_each(|v| *v = if rng.next() % 2 == 0 { i8::MIN } else { i8::MAX });
+                    w.iter_mut().for_each(|v| {
+                        *v = if rng.next().is_multiple_of(2) {
+                            i8::MIN
+                        } else {
+                            i8::MAX
+                        }
+                    });
                 }
                 let bias: Vec<i32> = (0..out_dim)
                     .map(|_| match rng.next() % 4 {
@@ -143,7 +183,10 @@ fn check_qs8_fc(k: &Kernels) {
                 let mut xs = vec![0i16; qs8_fc_scratch_len(d)];
                 for requant in [
                     Requantization::Double { scale: &scale },
-                    Requantization::FixedPoint { multiplier: &mult, shift: &shift },
+                    Requantization::FixedPoint {
+                        multiplier: &mult,
+                        shift: &shift,
+                    },
                 ] {
                     let p = Qs8FcParams {
                         input_offset: io,
@@ -158,7 +201,13 @@ fn check_qs8_fc(k: &Kernels) {
                         let mut got = vec![99i8; batches * out_dim];
                         generic::qs8_fully_connected_generic(&p, &x, &w, b, &mut want, d);
                         (k.qs8_fc_packed)(&p, &x, &packed, b, &mut got, d, &mut xs);
-                        assert_eq!(got, want, "{} qs8 fc {d:?} {p:?} bias {}", k.name, b.is_some());
+                        assert_eq!(
+                            got,
+                            want,
+                            "{} qs8 fc {d:?} {p:?} bias {}",
+                            k.name,
+                            b.is_some()
+                        );
                     }
                 }
             }
@@ -172,8 +221,24 @@ fn check_qs8_fc(k: &Kernels) {
 fn check_qs8_quantize(k: &Kernels) {
     let mut rng = Rng(0x5eed_0003);
     let specials = [
-        0.5f32, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 1e9, -1e9,
-        f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 0.0, -0.0, 126.5, -127.5, 8388609.0,
+        0.5f32,
+        -0.5,
+        1.5,
+        -1.5,
+        2.5,
+        -2.5,
+        0.49999997,
+        -0.49999997,
+        1e9,
+        -1e9,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        0.0,
+        -0.0,
+        126.5,
+        -127.5,
+        8388609.0,
     ];
     for &scale in &[1.0f32, 0.1, 0.0078125, 3.3e-5, 1e-30, 1e30] {
         for &zp in &[-128, -1, 0, 64, 127] {
@@ -191,7 +256,11 @@ fn check_qs8_quantize(k: &Kernels) {
                 let mut got = vec![1i8; n];
                 generic::qx8_quantize_generic(&x, &mut want, scale, zp);
                 (k.qs8_quantize)(&x, &mut got, scale, zp);
-                assert_eq!(got, want, "{} quantize scale {scale} zp {zp} x {x:?}", k.name);
+                assert_eq!(
+                    got, want,
+                    "{} quantize scale {scale} zp {zp} x {x:?}",
+                    k.name
+                );
             }
         }
     }
@@ -242,7 +311,11 @@ fn check_f32_gemm(k: &Kernels) {
                     let want = naive_gemm(&g);
                     let mut got = vec![f32::NAN; m * n];
                     (k.f32_gemm)(&g, &mut got);
-                    assert_same_f32(&got, &want, &format!("{} gemm m{m} n{n} k{kk} v{variant}", k.name));
+                    assert_same_f32(
+                        &got,
+                        &want,
+                        &format!("{} gemm m{m} n{n} k{kk} v{variant}", k.name),
+                    );
                 }
                 // C = A · Btᵀ with Bt [n, k].
                 let mut got = vec![f32::NAN; m * n];
@@ -269,12 +342,26 @@ fn check_f32_gemm(k: &Kernels) {
         generic::f32_gemm_nt_generic(&a, &bt, &mut want, m, n, kk);
         let mut got = vec![0.0f32; m * n];
         (k.f32_gemm_nt)(&a, &bt, &mut got, m, n, kk);
-        assert_same_f32(&got, &want, &format!("{} gemm_nt deep m{m} n{n} k{kk}", k.name));
+        assert_same_f32(
+            &got,
+            &want,
+            &format!("{} gemm_nt deep m{m} n{n} k{kk}", k.name),
+        );
     }
     let (m, n, kk) = (7, 300, 40);
     let a: Vec<f32> = (0..m * kk).map(|_| rng.f32()).collect();
     let b: Vec<f32> = (0..kk * n).map(|_| rng.f32()).collect();
-    let g = F32Gemm { m, n, k: kk, a: &a, a_row_stride: kk, a_k_stride: 1, b: &b, bias: None, relu: true };
+    let g = F32Gemm {
+        m,
+        n,
+        k: kk,
+        a: &a,
+        a_row_stride: kk,
+        a_k_stride: 1,
+        b: &b,
+        bias: None,
+        relu: true,
+    };
     let mut got = vec![0.0f32; m * n];
     (k.f32_gemm)(&g, &mut got);
     assert_same_f32(&got, &naive_gemm(&g), &format!("{} gemm large", k.name));
@@ -295,9 +382,15 @@ fn check_f32_elementwise(k: &Kernels) {
         assert_same_f32(&got, &want, &format!("{} col_sum {rows}x{cols}", k.name));
     }
     for &n in &[0usize, 1, 3, 4, 5, 17] {
-        let a: Vec<f32> = (0..n).map(|i| if i % 5 == 0 { f32::NAN } else { rng.wild() }).collect();
+        let a: Vec<f32> = (0..n)
+            .map(|i| if i % 5 == 0 { f32::NAN } else { rng.wild() })
+            .collect();
         let d0: Vec<f32> = (0..n).map(|_| rng.f32()).collect();
-        let want: Vec<f32> = d0.iter().zip(&a).map(|(&d, &a)| if a > 0.0 { d } else { 0.0 }).collect();
+        let want: Vec<f32> = d0
+            .iter()
+            .zip(&a)
+            .map(|(&d, &a)| if a > 0.0 { d } else { 0.0 })
+            .collect();
         let mut got = d0.clone();
         (k.f32_relu_backward)(&a, &mut got);
         assert_same_f32(&got, &want, &format!("{} relu_backward n{n}", k.name));

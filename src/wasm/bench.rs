@@ -66,7 +66,11 @@ impl BenchGemm {
     /// `"f32_gemm"` (training `x · W`, `[m, k] x [k, n]`).
     #[wasm_bindgen(constructor)]
     pub fn new(kind: String, m: usize, k: usize, n: usize) -> BenchGemm {
-        let d = FcDims { batches: m, in_dim: k, out_dim: n };
+        let d = FcDims {
+            batches: m,
+            in_dim: k,
+            out_dim: n,
+        };
         let xf: Vec<f32> = (0..m * k).map(|i| ((i % 17) as f32 - 8.0) * 0.1).collect();
         let wf: Vec<f32> = (0..n * k).map(|i| ((i % 13) as f32 - 6.0) * 0.01).collect();
         let xq: Vec<i8> = (0..m * k).map(|i| (i % 251) as i8).collect();
@@ -102,10 +106,21 @@ impl BenchGemm {
                         act_max: 127,
                         requant: Requantization::Double { scale: &self.scale },
                     };
-                    (k.qs8_fc_packed)(&p, &self.xq, &self.packed, None, &mut self.oq, d, &mut self.xs);
+                    (k.qs8_fc_packed)(
+                        &p,
+                        &self.xq,
+                        &self.packed,
+                        None,
+                        &mut self.oq,
+                        d,
+                        &mut self.xs,
+                    );
                 }
                 "f32_fc" => {
-                    let p = kernels::F32FcParams { act_min: f32::MIN, act_max: f32::MAX };
+                    let p = kernels::F32FcParams {
+                        act_min: f32::MIN,
+                        act_max: f32::MAX,
+                    };
                     (k.f32_fully_connected)(&p, &self.xf, &self.wf, None, &mut self.of, d);
                 }
                 _ => {

@@ -33,8 +33,17 @@ pub fn check_conversions() -> Vec<Converted> {
             assert_same_model(&ours, &tf, &ctx);
             let bytes = tflite::write(&ours).unwrap();
             assert_eq!(tflite::read(&bytes).unwrap(), ours, "{ctx}: write → read");
-            assert_eq!(bytes, conv.convert().unwrap(), "{ctx}: convert() is deterministic");
-            out.push(Converted { case, variant: v.name, tf_file: v.tf_file, bytes });
+            assert_eq!(
+                bytes,
+                conv.convert().unwrap(),
+                "{ctx}: convert() is deterministic"
+            );
+            out.push(Converted {
+                case,
+                variant: v.name,
+                tf_file: v.tf_file,
+                bytes,
+            });
         }
     }
     assert_eq!(out.len(), 19);

@@ -157,4 +157,3 @@ pub fn check_three_epochs() {
     assert_eq!(hist.accuracy, f.accuracy);
     assert!(err <= 1e-4, "final weights: {err:e} at {at}");
 }
-
