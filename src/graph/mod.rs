@@ -150,7 +150,7 @@ impl OpKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Op {
     pub kind: OpKind,
-    /// Operator version as TFLite's op-version rules give it (see `tflite::versions`).
+    /// Operator version as TFLite's op-version rules give it (see `quant::finalize::op_version`).
     pub version: i32,
     pub inputs: Vec<i32>,
     pub outputs: Vec<i32>,
