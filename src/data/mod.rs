@@ -9,6 +9,7 @@
 mod builtin;
 mod csv;
 mod npy;
+mod npy_header;
 
 pub use builtin::{digits, random, DIGITS_FEATURES, DIGITS_ROWS};
 pub use csv::{load_csv, CsvOptions, LabelColumn};

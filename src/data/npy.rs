@@ -1,125 +1,84 @@
-//! `.npy` files (NumPy's format, read with the `npyz` crate): features `[N, F]` (or
-//! `[N, d1, d2, …]`, flattened per row) of float32/float64/int/uint/bool, and labels `[N]`
-//! (or `[N, 1]`) of integers (or floats holding whole numbers).
+//! `.npy` files (NumPy's format; header parsed by [`super::npy_header`]): features `[N, F]`
+//! (or `[N, d1, d2, …]`, flattened per row) of float32/float64/int/uint/bool, and labels
+//! `[N]` (or `[N, 1]`) of integers (or floats holding whole numbers). Bytes after the data
+//! are ignored, as NumPy does.
 
-use npyz::{DType, NpyFile, NpyHeader, Order, TypeChar};
-
+use super::npy_header::{self, Dtype, Kind};
 use super::Dataset;
 use crate::error::{Error, Result};
 
-fn header(what: &str, bytes: &[u8]) -> Result<(NpyHeader, usize)> {
-    if !bytes.starts_with(b"\x93NUMPY") {
+/// Values of any supported numeric dtype, as f64 (exact for every integer a label can be
+/// and every float32/float64), in C order.
+fn values(what: &str, bytes: &[u8]) -> Result<(Vec<f64>, Vec<u64>, Kind)> {
+    if !bytes.starts_with(npy_header::MAGIC) {
         return Err(Error::invalid(format!(
             "{what}: not a .npy file (it does not start with the \\x93NUMPY magic)"
         )));
     }
-    let mut r: &[u8] = bytes;
-    let h = NpyHeader::from_reader(&mut r)
+    let h = npy_header::parse(bytes)
         .map_err(|e| Error::invalid(format!("{what}: bad .npy header: {e}")))?;
-    Ok((h, bytes.len() - r.len()))
-}
-
-/// Values of any supported numeric dtype, as f64 (exact for every integer a label can be
-/// and every float32/float64), in C order.
-fn values(what: &str, bytes: &[u8]) -> Result<(Vec<f64>, Vec<u64>, TypeChar)> {
-    let (h, offset) = header(what, bytes)?;
-    let DType::Plain(ts) = h.dtype() else {
+    let Some(dt) = Dtype::parse(&h.descr) else {
         return Err(Error::invalid(format!(
-            "{what}: structured .npy arrays are not supported; save a plain numeric array"
+            "{what}: unsupported .npy dtype '{}': use float32, float64, int8–int64, uint8–uint64 or bool",
+            h.descr
         )));
     };
-    let (tc, size) = (ts.type_char(), ts.size_field());
-    let supported = matches!(
-        (tc, size),
-        (TypeChar::Float, 4 | 8)
-            | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8)
-            | (TypeChar::Bool, 1)
-    );
-    if !supported {
+    let shape = h.shape;
+    // The header parser checked that the element count fits in usize.
+    let n = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(usize::try_from(d).ok()?));
+    let have = bytes.len() - h.data_offset;
+    let need = n.and_then(|n| n.checked_mul(dt.size));
+    let Some(need) = need.filter(|&need| need <= have) else {
+        let needs = match need {
+            Some(b) => format!("{b} bytes"),
+            None => "more bytes than fit in memory".into(),
+        };
         return Err(Error::invalid(format!(
-            "{what}: unsupported .npy dtype '{ts}': use float32, float64, int8–int64, uint8–uint64 or bool"
+            "{what}: the file is truncated: shape {shape:?} of '{}' needs {needs} of data, the file has {have}",
+            h.descr
         )));
-    }
-    let shape = h.shape().to_vec();
-    let n = h.len() as usize;
-    let need = n.checked_mul(size as usize);
-    let have = bytes.len() - offset;
-    if need.is_none_or(|need| need > have) {
-        return Err(Error::invalid(format!(
-            "{what}: the file is truncated: shape {shape:?} of '{ts}' needs {} bytes of data, the file has {have}",
-            n.saturating_mul(size as usize)
-        )));
-    }
-    let order = h.order();
-    let file = NpyFile::with_header(h, &bytes[offset..]);
-    let io = |e: std::io::Error| Error::invalid(format!("{what}: cannot read the data: {e}"));
-    let mut v: Vec<f64> = match (tc, size) {
-        (TypeChar::Float, 4) => file
-            .into_vec::<f32>()
-            .map_err(io)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (TypeChar::Float, _) => file.into_vec::<f64>().map_err(io)?,
-        (TypeChar::Int, 1) => file
-            .into_vec::<i8>()
-            .map_err(io)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (TypeChar::Int, 2) => file
-            .into_vec::<i16>()
-            .map_err(io)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (TypeChar::Int, 4) => file
-            .into_vec::<i32>()
-            .map_err(io)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (TypeChar::Int, _) => file
-            .into_vec::<i64>()
-            .map_err(io)?
-            .into_iter()
-            .map(|v| v as f64)
-            .collect(),
-        (TypeChar::Uint, 1) => file
-            .into_vec::<u8>()
-            .map_err(io)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (TypeChar::Uint, 2) => file
-            .into_vec::<u16>()
-            .map_err(io)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (TypeChar::Uint, 4) => file
-            .into_vec::<u32>()
-            .map_err(io)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (TypeChar::Uint, _) => file
-            .into_vec::<u64>()
-            .map_err(io)?
-            .into_iter()
-            .map(|v| v as f64)
-            .collect(),
-        _ => file
-            .into_vec::<bool>()
-            .map_err(io)?
-            .into_iter()
-            .map(|b| f64::from(u8::from(b)))
-            .collect(),
     };
-    if order == Order::Fortran && shape.len() > 1 {
+    let data = &bytes[h.data_offset..h.data_offset + need];
+    let mut v = decode(what, dt, data)?;
+    if h.fortran_order && shape.len() > 1 {
         v = fortran_to_c(&v, &shape);
     }
-    Ok((v, shape, tc))
+    Ok((v, shape, dt.kind))
+}
+
+/// Decodes `data` (a whole number of `dt` elements) into f64s: each element is read into a
+/// u64 (byte-swapped if big-endian), then reinterpreted as its kind.
+fn decode(what: &str, dt: Dtype, data: &[u8]) -> Result<Vec<f64>> {
+    if dt.kind == Kind::Bool {
+        if let Some(i) = data.iter().position(|&b| b > 1) {
+            return Err(Error::invalid(format!(
+                "{what}: element {} of the bool array is {}, not 0 or 1",
+                i + 1,
+                data[i]
+            )));
+        }
+    }
+    let unused_bits = 64 - 8 * dt.size as u32;
+    Ok(data
+        .chunks_exact(dt.size)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b[..c.len()].copy_from_slice(c);
+            if dt.big_endian {
+                b[..c.len()].reverse();
+            }
+            let bits = u64::from_le_bytes(b);
+            match (dt.kind, dt.size) {
+                (Kind::Float, 4) => f64::from(f32::from_bits(bits as u32)),
+                (Kind::Float, _) => f64::from_bits(bits),
+                // sign-extend from the element's width
+                (Kind::Int, _) => ((bits << unused_bits) as i64 >> unused_bits) as f64,
+                _ => bits as f64,
+            }
+        })
+        .collect())
 }
 
 /// Reorders a Fortran-order (column-major) array into C order.
@@ -186,7 +145,7 @@ pub fn npy_labels(what: &str, bytes: &[u8]) -> Result<Vec<i32>> {
                 Err(Error::invalid(format!(
                     "{what}: label {l} at row {} is not a whole number (labels are class indices{})",
                     i + 1,
-                    if tc == TypeChar::Float { "; the array is float" } else { "" }
+                    if tc == Kind::Float { "; the array is float" } else { "" }
                 )))
             } else if l < 0.0 || l > i32::MAX as f64 {
                 Err(Error::invalid(format!(
@@ -299,6 +258,112 @@ mod tests {
         let x = npy("<f4", &[2, 2], false, &f32s(&[0., 1., 2., 3.]));
         let d = load_npy(&x, &y).unwrap();
         assert_eq!((d.rows(), d.features, d.classes), (2, 2, 4));
+    }
+
+    /// `.npy` bytes written by the `npyz` crate (a dev-dependency): `data` in file order.
+    fn npyz_file<T: npyz::Serialize + Copy>(
+        descr: &str,
+        shape: &[u64],
+        fortran: bool,
+        data: &[T],
+    ) -> Vec<u8> {
+        use npyz::WriterBuilder;
+        let dtype = npyz::DType::parse(&format!("'{descr}'")).unwrap();
+        let order = if fortran {
+            npyz::Order::Fortran
+        } else {
+            npyz::Order::C
+        };
+        let mut buf = Vec::new();
+        let mut w = npyz::WriteOptions::<T>::new()
+            .dtype(dtype)
+            .shape(shape)
+            .order(order)
+            .writer(&mut buf)
+            .begin_nd()
+            .unwrap();
+        w.extend(data.iter().copied()).unwrap();
+        w.finish().unwrap();
+        buf
+    }
+
+    #[test]
+    fn reads_what_npyz_writes_in_every_dtype_order_and_byte_order() {
+        // [[1, 2, 3], [4, 5, 6]]: C order and Fortran order (column by column)
+        let want = vec![1., 2., 3., 4., 5., 6.];
+        let (c, f) = ([1, 2, 3, 4, 5, 6], [1, 4, 2, 5, 3, 6]);
+        macro_rules! check {
+            ($t:ty, $($descr:literal),+) => {$(
+                for (fortran, data) in [(false, c), (true, f)] {
+                    let data: Vec<$t> = data.iter().map(|&v| v as $t).collect();
+                    let bytes = npyz_file($descr, &[2, 3], fortran, &data);
+                    let got = npy_features("x", &bytes).unwrap();
+                    assert_eq!(got, (want.clone(), 2, 3), "{} fortran={fortran}", $descr);
+                }
+            )+};
+        }
+        check!(f32, "<f4", ">f4");
+        check!(f64, "<f8", ">f8");
+        check!(i8, "|i1");
+        check!(i16, "<i2", ">i2");
+        check!(i32, "<i4", ">i4");
+        check!(i64, "<i8", ">i8");
+        check!(u8, "|u1");
+        check!(u16, "<u2", ">u2");
+        check!(u32, "<u4", ">u4");
+        check!(u64, "<u8", ">u8");
+        let b = npyz_file("|b1", &[2, 2], true, &[true, false, true, true]);
+        assert_eq!(npy_features("x", &b).unwrap().0, vec![1., 1., 0., 1.]);
+        let y = npyz_file(">i8", &[3], false, &[2i64, 0, 7]);
+        assert_eq!(npy_labels("y", &y).unwrap(), vec![2, 0, 7]);
+        // extremes survive the byte swaps
+        let e = npyz_file("|i1", &[1, 2], false, &[i8::MIN, -1]);
+        assert_eq!(npy_features("x", &e).unwrap().0, vec![-128., -1.]);
+        let e = npyz_file(">i2", &[1, 2], false, &[i16::MIN, -2]);
+        assert_eq!(npy_features("x", &e).unwrap().0, vec![-32768., -2.]);
+        let e = npyz_file("<i4", &[1, 2], false, &[i32::MIN, -5]);
+        assert_eq!(npy_features("x", &e).unwrap().0, vec![i32::MIN as f32, -5.]);
+        let e = npyz_file(">u2", &[1, 2], false, &[u16::MAX, 0]);
+        assert_eq!(npy_features("x", &e).unwrap().0, vec![65535., 0.]);
+        let e = npyz_file(">i8", &[1, 2], false, &[i64::MIN, -1]);
+        assert_eq!(npy_features("x", &e).unwrap().0, vec![i64::MIN as f32, -1.]);
+        let e = npyz_file(">u4", &[1, 2], false, &[u32::MAX, 1]);
+        assert_eq!(npy_features("x", &e).unwrap().0, vec![u32::MAX as f32, 1.]);
+    }
+
+    #[test]
+    fn every_prefix_of_a_file_fails_cleanly() {
+        let x = npyz_file("<f8", &[2, 3], false, &[1.0f64, 2., 3., 4., 5., 6.]);
+        assert!(npy_features("x", &x).is_ok());
+        for n in 0..x.len() {
+            let e = npy_features("x", &x[..n]).unwrap_err().to_string();
+            assert!(
+                e.contains("not a .npy file")
+                    || e.contains("bad .npy header")
+                    || e.contains("truncated"),
+                "{n} bytes: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_bool_and_huge_shapes() {
+        let b = npy("|b1", &[1, 2], false, &[1, 2]);
+        let e = npy_features("x", &b).unwrap_err().to_string();
+        assert!(e.contains("element 2 of the bool array is 2"), "{e}");
+        // a shape that would need far more memory than the file has: an error, no allocation
+        let h = npy("<f8", &[1 << 30, 1 << 30], false, &[0; 16]);
+        let e = npy_features("x", &h).unwrap_err().to_string();
+        assert!(
+            e.contains("truncated") && e.contains("the file has 16"),
+            "{e}"
+        );
+        let z = npy("<f4", &[0, 3], false, &[]);
+        let e = npy_features("x", &z).unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
+        let s = npy("<f4", &[], false, &[0; 4]);
+        let e = npy_features("x", &s).unwrap_err().to_string();
+        assert!(e.contains("2-D") && e.contains("[]"), "{e}");
     }
 
     #[test]
