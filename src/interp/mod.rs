@@ -25,7 +25,7 @@ pub use evaluate::{
 
 use crate::error::{Error, Result};
 use crate::graph::{DType, Graph};
-use crate::kernels::{self, FcDims, HybridScratch, Kernels, Qs8SoftmaxParams, RequantMode};
+use crate::kernels::{self, FcDims, HybridScratch, Kernels, Qs8SoftmaxLut, RequantMode};
 use half::f16;
 
 /// Public description of a model input or output (like TFLite's `get_input_details`).
@@ -214,7 +214,8 @@ pub(crate) enum Plan {
         out: usize,
         outer: usize,
         depth: usize,
-        params: Qs8SoftmaxParams,
+        /// Exponential table built at prepare time (boxed: 2 KB).
+        lut: Box<Qs8SoftmaxLut>,
     },
     ReluF32 {
         x: usize,
@@ -460,66 +461,78 @@ impl Interpreter {
         })
     }
 
-    fn set_input<T: Copy>(
+    /// Graph input `i`'s buffer, checked to be of the picked dtype and to hold `len`
+    /// values, for writing in place (no allocation on this path).
+    fn input_mut<T>(
         &mut self,
         i: usize,
-        data: &[T],
+        len: usize,
         got: &str,
         pick: impl Fn(&mut Buf) -> Option<&mut Vec<T>>,
-    ) -> Result<()> {
+    ) -> Result<&mut [T]> {
         let idx = self.input_index(i)?;
-        let name = &self.graph.tensors[idx].name;
+        let t = &self.graph.tensors[idx];
         let slot = &mut self.slots[idx];
-        let dtype = self.graph.tensors[idx].dtype;
-        let shape = slot.shape.clone();
         let Some(buf) = pick(&mut slot.data) else {
             return Err(Error::invalid(format!(
-                "input {i} ('{name}') is {}, got {got} data",
-                dtype.name()
+                "input {i} ('{}') is {}, got {got} data",
+                t.name,
+                t.dtype.name()
             )));
         };
-        if buf.len() != data.len() {
+        if buf.len() != len {
             return Err(Error::invalid(format!(
-                "input {i} ('{name}') expects {} values (shape {shape:?}), got {}",
+                "input {i} ('{}') expects {} values (shape {:?}), got {len}",
+                t.name,
                 buf.len(),
-                data.len()
+                slot.shape
             )));
         }
-        buf.copy_from_slice(data);
-        Ok(())
+        Ok(buf)
+    }
+
+    /// Float32 graph input `i` to fill in place with `len` values (an error, as from
+    /// [`Interpreter::set_input_f32`], when the dtype differs or `len` does not match the
+    /// current shape). Lets a caller copy straight from its own memory (a JS typed array).
+    pub fn input_f32_mut(&mut self, i: usize, len: usize) -> Result<&mut [f32]> {
+        self.input_mut(i, len, "float32", |b| match b {
+            Buf::F32(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// As [`Interpreter::input_f32_mut`] for an int8 input.
+    pub fn input_i8_mut(&mut self, i: usize, len: usize) -> Result<&mut [i8]> {
+        self.input_mut(i, len, "int8", |b| match b {
+            Buf::I8(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// As [`Interpreter::input_f32_mut`] for a uint8 input.
+    pub fn input_u8_mut(&mut self, i: usize, len: usize) -> Result<&mut [u8]> {
+        self.input_mut(i, len, "uint8", |b| match b {
+            Buf::U8(v) => Some(v),
+            _ => None,
+        })
     }
 
     /// Copies float32 data into graph input `i` (length must match its current shape).
     pub fn set_input_f32(&mut self, i: usize, data: &[f32]) -> Result<()> {
-        self.set_input(i, data, "float32", |b| {
-            if let Buf::F32(v) = b {
-                Some(v)
-            } else {
-                None
-            }
-        })
+        self.input_f32_mut(i, data.len())?.copy_from_slice(data);
+        Ok(())
     }
 
     /// Copies int8 data into graph input `i`.
     pub fn set_input_i8(&mut self, i: usize, data: &[i8]) -> Result<()> {
-        self.set_input(i, data, "int8", |b| {
-            if let Buf::I8(v) = b {
-                Some(v)
-            } else {
-                None
-            }
-        })
+        self.input_i8_mut(i, data.len())?.copy_from_slice(data);
+        Ok(())
     }
 
     /// Copies uint8 data into graph input `i`.
     pub fn set_input_u8(&mut self, i: usize, data: &[u8]) -> Result<()> {
-        self.set_input(i, data, "uint8", |b| {
-            if let Buf::U8(v) = b {
-                Some(v)
-            } else {
-                None
-            }
-        })
+        self.input_u8_mut(i, data.len())?.copy_from_slice(data);
+        Ok(())
     }
 
     /// Float32 graph output `i`.
@@ -558,32 +571,52 @@ impl Interpreter {
 
     /// Float32 contents of any tensor (an intermediate after [`Interpreter::invoke`]).
     pub fn tensor_f32(&self, idx: usize) -> Result<Vec<f32>> {
-        match &self.slot(idx)?.data {
-            Buf::F32(v) => Ok(v.clone()),
-            _ => Err(self.wrong_type(idx, "float32")),
-        }
+        self.tensor_f32_ref(idx).map(<[f32]>::to_vec)
     }
 
     /// Int8 contents of any tensor.
     pub fn tensor_i8(&self, idx: usize) -> Result<Vec<i8>> {
-        match &self.slot(idx)?.data {
-            Buf::I8(v) => Ok(v.clone()),
-            _ => Err(self.wrong_type(idx, "int8")),
-        }
+        self.tensor_i8_ref(idx).map(<[i8]>::to_vec)
     }
 
     /// Uint8 contents of any tensor.
     pub fn tensor_u8(&self, idx: usize) -> Result<Vec<u8>> {
-        match &self.slot(idx)?.data {
-            Buf::U8(v) => Ok(v.clone()),
-            _ => Err(self.wrong_type(idx, "uint8")),
-        }
+        self.tensor_u8_ref(idx).map(<[u8]>::to_vec)
     }
 
     /// Int32 contents of any tensor.
     pub fn tensor_i32(&self, idx: usize) -> Result<Vec<i32>> {
+        self.tensor_i32_ref(idx).map(<[i32]>::to_vec)
+    }
+
+    /// As [`Interpreter::tensor_f32`], borrowed (valid until the next mutation).
+    pub fn tensor_f32_ref(&self, idx: usize) -> Result<&[f32]> {
         match &self.slot(idx)?.data {
-            Buf::I32(v) => Ok(v.clone()),
+            Buf::F32(v) => Ok(v),
+            _ => Err(self.wrong_type(idx, "float32")),
+        }
+    }
+
+    /// As [`Interpreter::tensor_i8`], borrowed.
+    pub fn tensor_i8_ref(&self, idx: usize) -> Result<&[i8]> {
+        match &self.slot(idx)?.data {
+            Buf::I8(v) => Ok(v),
+            _ => Err(self.wrong_type(idx, "int8")),
+        }
+    }
+
+    /// As [`Interpreter::tensor_u8`], borrowed.
+    pub fn tensor_u8_ref(&self, idx: usize) -> Result<&[u8]> {
+        match &self.slot(idx)?.data {
+            Buf::U8(v) => Ok(v),
+            _ => Err(self.wrong_type(idx, "uint8")),
+        }
+    }
+
+    /// As [`Interpreter::tensor_i32`], borrowed.
+    pub fn tensor_i32_ref(&self, idx: usize) -> Result<&[i32]> {
+        match &self.slot(idx)?.data {
+            Buf::I32(v) => Ok(v),
             _ => Err(self.wrong_type(idx, "int32")),
         }
     }
@@ -872,13 +905,13 @@ fn exec_into(k: &Kernels, slots: &[Slot], plan: &mut Plan, out: &mut Buf) -> Res
             x,
             outer,
             depth,
-            params,
+            lut,
             ..
         } => {
             let Buf::I8(o) = out else {
                 return Err(out_mismatch(out, "int8"));
             };
-            (k.qs8_softmax)(params, i8s(slots, *x)?, o, *outer, *depth);
+            (k.qs8_softmax)(lut, i8s(slots, *x)?, o, *outer, *depth);
         }
         Plan::ReluF32 { x, .. } => {
             let Buf::F32(o) = out else {

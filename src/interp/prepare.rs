@@ -8,7 +8,7 @@ use crate::graph::{num_elements, Activation, DType, Op, OpKind, Tensor};
 use crate::kernels::fixedpoint::{
     calculate_input_radius, preprocess_softmax_scaling, quantize_multiplier,
 };
-use crate::kernels::{self, FcDims, Qs8SoftmaxParams, RequantMode};
+use crate::kernels::{self, FcDims, Qs8SoftmaxLut, Qs8SoftmaxParams, RequantMode};
 
 /// Highest operator version whose semantics this interpreter implements.
 fn max_version(kind: &OpKind) -> i32 {
@@ -596,11 +596,11 @@ fn prepare_softmax(
             out,
             outer,
             depth,
-            params: Qs8SoftmaxParams {
+            lut: Box::new(Qs8SoftmaxLut::new(&Qs8SoftmaxParams {
                 input_multiplier,
                 input_left_shift,
                 diff_min,
-            },
+            })),
         }
     };
     let shape = it.slots[x].shape.clone();

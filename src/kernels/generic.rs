@@ -10,7 +10,7 @@ use super::fixedpoint::{
 };
 use super::{
     F32AdamParams, F32FcParams, F32Gemm, FcDims, HybridFcParams, HybridScratch, Qs8FcParams,
-    Qs8SoftmaxParams, QuantInt, Requantization, QS8_PACK_NR,
+    Qs8SoftmaxLut, Qs8SoftmaxParams, QuantInt, Requantization, QS8_PACK_NR,
 };
 
 /// C++ `std::max(a, b)`: `(a < b) ? b : a` (keeps a NaN `a`, unlike `f32::max`).
@@ -126,6 +126,20 @@ pub fn qs8_fully_connected_generic(
     }
 }
 
+/// C `round` (half away from zero), equal to `f64::round` for every input (NaN and
+/// infinities included) but without the libm call Rust emits for `round` on wasm32 (and
+/// x86-64 without SSE4.1), which dominated the int8 FC's output stage: `t = trunc(v)`,
+/// then `t ± 1` when `|v - t| >= 0.5` (`v - t` is exact).
+#[inline]
+pub fn round_half_away_f64(v: f64) -> f64 {
+    let t = v.trunc();
+    if (v - t).abs() >= 0.5 {
+        t + 1f64.copysign(v)
+    } else {
+        t
+    }
+}
+
 /// The output stage of the int8 FC (shared by every implementation): requantize the int32
 /// accumulator (bias included) of channel `c`, add the output offset, clamp.
 #[inline]
@@ -136,7 +150,7 @@ pub fn qs8_requantize_one(p: &Qs8FcParams, acc: i32, c: usize) -> i8 {
         }
         // C `round` (half away from zero); the C++ cast of an out-of-range double
         // is undefined, Rust's `as` saturates.
-        Requantization::Double { scale } => (acc as f64 * scale[c]).round() as i32,
+        Requantization::Double { scale } => round_half_away_f64(acc as f64 * scale[c]) as i32,
     };
     scaled
         .wrapping_add(p.output_offset)
@@ -440,6 +454,23 @@ pub fn f32_softmax_generic(x: &[f32], out: &mut [f32], outer: usize, depth: usiz
     }
 }
 
+/// `reference_ops::Softmax<int8_t, int8_t>`' Q0.31 `exp` of one difference to the row max
+/// (`diff <= 0`): the difference rescaled onto Q5.26 by the input multiplier, then
+/// `exp_on_negative_values`.
+#[inline]
+fn qs8_softmax_exp_of_diff(p: &Qs8SoftmaxParams, diff: i32) -> i32 {
+    const SCALED_DIFF_INTEGER_BITS: i32 = 5;
+    let rescaled = multiply_by_quantized_multiplier_greater_than_one(
+        diff,
+        p.input_multiplier,
+        p.input_left_shift,
+    );
+    exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS)
+}
+
+/// Integer bits of the softmax's sum of exponentials (Q12.19), as in the reference.
+const QS8_SOFTMAX_ACCUMULATION_INTEGER_BITS: i32 = 12;
+
 /// `reference_ops::Softmax<int8_t, int8_t>`: fixed-point exp of the rescaled differences
 /// to the row max (Q5.26 in, Q0.31 out), sum in Q12.19, reciprocal via `GetReciprocal`,
 /// output in 1/256 steps offset by -128. Differences below `diff_min` contribute 0 and
@@ -451,16 +482,8 @@ pub fn qs8_softmax_generic(
     outer: usize,
     depth: usize,
 ) {
-    const SCALED_DIFF_INTEGER_BITS: i32 = 5;
-    const ACCUMULATION_INTEGER_BITS: i32 = 12;
-    let exp_of_diff = |diff: i32| {
-        let rescaled = multiply_by_quantized_multiplier_greater_than_one(
-            diff,
-            p.input_multiplier,
-            p.input_left_shift,
-        );
-        exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS)
-    };
+    const ACCUMULATION_INTEGER_BITS: i32 = QS8_SOFTMAX_ACCUMULATION_INTEGER_BITS;
+    let exp_of_diff = |diff: i32| qs8_softmax_exp_of_diff(p, diff);
     for i in 0..outer {
         let xr = &x[i * depth..(i + 1) * depth];
         let orow = &mut out[i * depth..(i + 1) * depth];
@@ -491,6 +514,60 @@ pub fn qs8_softmax_generic(
             } else {
                 i8::MIN
             };
+        }
+    }
+}
+
+impl Qs8SoftmaxLut {
+    /// Tabulates [`qs8_softmax_generic`]'s exponentials for `p` (once per op, at prepare
+    /// time): an int8 row's differences to its max are the 256 values `0, -1, ..., -255`.
+    pub fn new(p: &Qs8SoftmaxParams) -> Self {
+        let mut exp = [0i32; 256];
+        let mut sum = [0i32; 256];
+        for d in 0..256usize {
+            let diff = -(d as i32);
+            if diff >= p.diff_min {
+                exp[d] = qs8_softmax_exp_of_diff(p, diff);
+                sum[d] = rescale(exp[d], 0, QS8_SOFTMAX_ACCUMULATION_INTEGER_BITS);
+            }
+        }
+        Qs8SoftmaxLut { exp, sum }
+    }
+}
+
+/// The int8 softmax on a [`Qs8SoftmaxLut`]: per row the max, the sum of `lut.sum` entries
+/// (the reference's integer sum, term for term), `GetReciprocal`, and per output the
+/// reference's `RoundingDivideByPOT(SRDHM(shifted_scale, exp), exponent) - 128`.
+/// Bit-identical to [`qs8_softmax_generic`]: an excluded difference (`< diff_min`) has
+/// `exp = sum = 0`, so it adds nothing and its output is `0 - 128`, the reference's -128
+/// (`SRDHM(s, 0) = 0`, and `RoundingDivideByPOT(0, e) = 0`).
+pub fn qs8_softmax_lut_generic(
+    lut: &Qs8SoftmaxLut,
+    x: &[i8],
+    out: &mut [i8],
+    outer: usize,
+    depth: usize,
+) {
+    // `max - v` is in 0..=255, so `as u8` is exact and the indexing needs no bounds check.
+    let idx = |max: i32, v: i8| (max - v as i32) as u8 as usize;
+    for i in 0..outer {
+        let xr = &x[i * depth..(i + 1) * depth];
+        let orow = &mut out[i * depth..(i + 1) * depth];
+        let max_in_row = xr.iter().copied().max().unwrap_or(i8::MIN) as i32;
+        let mut sum_of_exps: i32 = 0;
+        for &v in xr {
+            sum_of_exps = sum_of_exps.wrapping_add(lut.sum[idx(max_in_row, v)]);
+        }
+        let (shifted_scale, num_bits_over_unit) =
+            get_reciprocal(sum_of_exps, QS8_SOFTMAX_ACCUMULATION_INTEGER_BITS);
+        let exponent = num_bits_over_unit + 31 - 8;
+        for (o, &v) in orow.iter_mut().zip(xr) {
+            let e = lut.exp[idx(max_in_row, v)];
+            let unsat = rounding_divide_by_pot(
+                saturating_rounding_doubling_high_mul(shifted_scale, e),
+                exponent,
+            );
+            *o = unsat.wrapping_add(-128).clamp(-128, 127) as i8;
         }
     }
 }
@@ -645,6 +722,47 @@ mod tests {
         let mut back = [0u8; 5];
         qx8_requantize_generic(&q, &mut back, 1 << 30, 1, 0, 128);
         assert_eq!(back, [129, 127, 130, 255, 0]);
+    }
+
+    #[test]
+    fn round_half_away_equals_round() {
+        let mut v = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4503599627370495.5,
+            4503599627370497.0,
+            -4503599627370495.5,
+            2147483647.5,
+            -2147483648.5,
+            1e300,
+            -1e300,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut s = 0x1234_5678_9abc_def0u64;
+        for _ in 0..100_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            v.push(f64::from_bits(s));
+            v.push((s >> 11) as f64 / (1u64 << 20) as f64 - 4096.0);
+            v.push(((s >> 40) as i64 - (1 << 23)) as f64 * 0.5);
+        }
+        for x in v {
+            let (a, b) = (round_half_away_f64(x), x.round());
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{x:e}: {a} vs {b}"
+            );
+        }
     }
 
     #[test]

@@ -107,6 +107,18 @@ pub struct Qs8SoftmaxParams {
     pub diff_min: i32,
 }
 
+/// int8 softmax prepared for [`Qs8SoftmaxFn`] ([`Qs8SoftmaxLut::new`], once per op): the
+/// reference's fixed-point exponentials of the 256 possible differences to the row max,
+/// which depend only on [`Qs8SoftmaxParams`] (input scale and beta). Indexed by
+/// `d = max - x` in `0..=255`; both entries are 0 where `-d < diff_min`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Qs8SoftmaxLut {
+    /// Q0.31 `exp(-d)`, the value the output stage scales.
+    pub exp: [i32; 256],
+    /// `Rescale<12>(exp[d])`: the Q12.19 term the reference adds to its row sum.
+    pub sum: [i32; 256],
+}
+
 /// A float GEMM for training: `C[i][j] = act(Σ_p A(i, p) · B[p][j] + bias[j])`, `C` row-major
 /// `[m, n]`, `B` row-major `[k, n]`. `A(i, p) = a[i * a_row_stride + p * a_k_stride]`, so
 /// `x · W` (`a_k_stride = 1`) and `xᵀ · dz` (`a_row_stride = 1`) are the same kernel.
@@ -159,7 +171,9 @@ pub type Qs8FullyConnectedFn = fn(&Qs8FcParams, &[i8], &[i8], Option<&[i32]>, &m
 pub type HybridFullyConnectedFn =
     fn(&HybridFcParams, &[f32], &[i8], Option<&[f32]>, &mut [f32], FcDims, &mut HybridScratch);
 pub type F32SoftmaxFn = fn(&[f32], &mut [f32], usize, usize, f32);
-pub type Qs8SoftmaxFn = fn(&Qs8SoftmaxParams, &[i8], &mut [i8], usize, usize);
+/// `(lut, x, out, outer, depth)`: bit-identical to the reference
+/// [`generic::qs8_softmax_generic`] with the params `lut` was built from.
+pub type Qs8SoftmaxFn = fn(&Qs8SoftmaxLut, &[i8], &mut [i8], usize, usize);
 /// `(w, weights_offset, dims, packed)`: fills `packed` (length [`qs8_fc_packed_len`]).
 pub type Qs8FcPackFn = fn(&[i8], i32, FcDims, &mut [i16]);
 /// As [`Qs8FullyConnectedFn`] on packed weights; `params.weights_offset` is already in the
@@ -206,7 +220,7 @@ static GENERIC: Kernels = Kernels {
     qs8_fc_packed: generic::qs8_fc_packed_generic,
     qs8_hybrid_fully_connected: generic::qs8_hybrid_fully_connected_generic,
     f32_softmax: generic::f32_softmax_generic,
-    qs8_softmax: generic::qs8_softmax_generic,
+    qs8_softmax: generic::qs8_softmax_lut_generic,
     qs8_quantize: generic::qx8_quantize_generic::<i8>,
     f32_gemm: generic::f32_gemm_generic,
     f32_gemm_nt: generic::f32_gemm_nt_generic,

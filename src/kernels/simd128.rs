@@ -11,13 +11,15 @@
 //!   sum) and use the shared scalar output stage ([`generic::qs8_requantize_one`]).
 //!
 //! Kernels not worth vectorizing for our models stay generic: int8/float softmax (10-wide
-//! rows, transcendental or fixed-point exp per element), DEQUANTIZE (a handful of outputs),
-//! the hybrid FC.
+//! rows; the int8 one looks its exponentials up in a per-op table and the lookup has no
+//! SIMD128 gather), DEQUANTIZE (a handful of outputs), the hybrid FC.
 
 use core::arch::wasm32::*;
 
 use super::generic::{self, f32_clamp_activation};
-use super::{F32AdamParams, F32FcParams, F32Gemm, FcDims, Kernels, Qs8FcParams, QS8_PACK_NR};
+use super::{
+    F32AdamParams, F32FcParams, F32Gemm, FcDims, Kernels, Qs8FcParams, Requantization, QS8_PACK_NR,
+};
 
 static SIMD128: Kernels = Kernels {
     name: "simd128",
@@ -27,7 +29,7 @@ static SIMD128: Kernels = Kernels {
     qs8_fc_packed: qs8_fc_packed_simd128_2x4,
     qs8_hybrid_fully_connected: generic::qs8_hybrid_fully_connected_generic,
     f32_softmax: generic::f32_softmax_generic,
-    qs8_softmax: generic::qs8_softmax_generic,
+    qs8_softmax: generic::qs8_softmax_lut_generic,
     qs8_quantize: qs8_quantize_simd128,
     f32_gemm: f32_gemm_simd128_4x8,
     f32_gemm_nt: f32_gemm_nt_simd128_8,
@@ -487,6 +489,38 @@ unsafe fn qs8_tile<const MR: usize>(
     acc.map(hsum4_i32)
 }
 
+/// [`generic::round_half_away_f64`] on 2 lanes (`f64x2.trunc`, then `± 1` where
+/// `|v - t| >= 0.5`). A `-0.0` may become `+0.0`, which converts to the same integer.
+#[inline(always)]
+fn f64x2_round_half_away(v: v128) -> v128 {
+    let t = f64x2_trunc(v);
+    let frac = f64x2_abs(f64x2_sub(v, t));
+    let sign_one = v128_bitselect(v, f64x2_splat(1.0), u64x2_splat(0x8000_0000_0000_0000));
+    f64x2_add(t, v128_and(sign_one, f64x2_ge(frac, f64x2_splat(0.5))))
+}
+
+/// [`generic::qs8_requantize_one`]'s `Double` form on 4 channels: `acc as f64 * scale[c]`
+/// (exact conversion, one IEEE multiply per lane, as in scalar), round half away,
+/// saturating conversion (Rust's `as i32`: `i32x4.trunc_sat_f64x2_s_zero`, NaN -> 0),
+/// wrapping `+ output_offset`, clamp. `scale` points at 4 readable doubles.
+#[inline(always)]
+unsafe fn qs8_requantize4_double(p: &Qs8FcParams, acc: v128, scale: *const f64) -> v128 {
+    let lo = f64x2_mul(
+        f64x2_convert_low_i32x4(acc),
+        v128_load(scale as *const v128),
+    );
+    let hi = f64x2_mul(
+        f64x2_convert_low_i32x4(i32x4_shuffle::<2, 3, 2, 3>(acc, acc)),
+        v128_load(scale.add(2) as *const v128),
+    );
+    let q = i32x4_shuffle::<0, 1, 4, 5>(
+        i32x4_trunc_sat_f64x2_zero(f64x2_round_half_away(lo)),
+        i32x4_trunc_sat_f64x2_zero(f64x2_round_half_away(hi)),
+    );
+    let q = i32x4_add(q, i32x4_splat(p.output_offset));
+    i32x4_min(i32x4_max(q, i32x4_splat(p.act_min)), i32x4_splat(p.act_max))
+}
+
 /// Widens `x + input_offset` to i16 rows of `kc * 8` (zero padded), 8 values per step.
 fn qs8_widen_input_simd128(x: &[i8], input_offset: i32, d: FcDims, xs: &mut [i16]) {
     let kp = d.in_dim.div_ceil(8) * 8;
@@ -530,7 +564,33 @@ pub fn qs8_fc_packed_simd128_2x4(
     assert!(packed.len() >= ncb * kc * 32 && xs.len() >= d.batches * kp);
     assert!(x.len() >= d.batches * d.in_dim && out.len() >= d.batches * d.out_dim);
     qs8_widen_input_simd128(x, p.input_offset, d, xs);
+    assert!(bias.is_none_or(|bv| bv.len() >= d.out_dim));
+    // The default (Double) requantization of a whole 4-channel block in registers; the
+    // scalar stage for FixedPoint, the last partial block, and activation ranges that the
+    // saturating narrows would not reproduce (the scalar stage casts with `as i8`).
+    let double_scale = match p.requant {
+        Requantization::Double { scale }
+            if scale.len() >= d.out_dim && p.act_min >= -128 && p.act_max <= 127 =>
+        {
+            Some(scale)
+        }
+        _ => None,
+    };
     let emit = |out: &mut [i8], b: usize, c0: usize, sums: v128| {
+        if let (Some(scale), true) = (double_scale, c0 + 4 <= d.out_dim) {
+            // SAFETY: c0 + 4 <= out_dim <= bias, scale lengths; out row b has out_dim.
+            unsafe {
+                let acc = match bias {
+                    Some(bv) => i32x4_add(sums, v128_load(bv.as_ptr().add(c0) as *const v128)),
+                    None => sums,
+                };
+                let q = qs8_requantize4_double(p, acc, scale.as_ptr().add(c0));
+                let h = i16x8_narrow_i32x4(q, q);
+                let bytes = i8x16_narrow_i16x8(h, h);
+                v128_store32_lane::<0>(bytes, out.as_mut_ptr().add(b * d.out_dim + c0) as *mut u32);
+            }
+            return;
+        }
         let s: [i32; 4] = unsafe { core::mem::transmute(sums) };
         for (r, &acc) in s.iter().enumerate() {
             let c = c0 + r;

@@ -169,7 +169,15 @@ fn check_qs8_fc(k: &Kernels) {
                     })
                     .collect();
                 let scale: Vec<f64> = (0..out_dim)
-                    .map(|c| scales[(case + c) % scales.len()] * (1.0 + rng.f32().abs() as f64))
+                    .map(|c| {
+                        if case.is_multiple_of(3) {
+                            // Exact halves and quarters: products that tie at .5, where
+                            // rounding half away from zero matters.
+                            [0.5, 0.25, 1.5, 0.125][c % 4]
+                        } else {
+                            scales[(case + c) % scales.len()] * (1.0 + rng.f32().abs() as f64)
+                        }
+                    })
                     .collect();
                 let (mut mult, mut shift) = (Vec::new(), Vec::new());
                 for &s in &scale {
@@ -213,6 +221,129 @@ fn check_qs8_fc(k: &Kernels) {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Family: int8 SOFTMAX (exponential table vs the reference's per-element fixed-point exp)
+
+/// The interpreter's preparation of an int8 softmax (`None` where TFLite rejects it).
+fn qs8_softmax_params(beta: f64, in_scale: f64) -> Option<Qs8SoftmaxParams> {
+    use super::fixedpoint::{calculate_input_radius, preprocess_softmax_scaling};
+    let (input_multiplier, input_left_shift) = preprocess_softmax_scaling(beta, in_scale, 5)?;
+    Some(Qs8SoftmaxParams {
+        input_multiplier,
+        input_left_shift,
+        diff_min: -calculate_input_radius(5, input_left_shift, 31),
+    })
+}
+
+fn check_qs8_softmax_rows(
+    k: &Kernels,
+    p: &Qs8SoftmaxParams,
+    lut: &Qs8SoftmaxLut,
+    x: &[i8],
+    outer: usize,
+    depth: usize,
+    what: &str,
+) {
+    let mut want = vec![0i8; outer * depth];
+    let mut got = vec![99i8; outer * depth];
+    generic::qs8_softmax_generic(p, x, &mut want, outer, depth);
+    (k.qs8_softmax)(lut, x, &mut got, outer, depth);
+    assert_eq!(got, want, "{} qs8 softmax {what} {p:?} x {x:?}", k.name);
+}
+
+fn check_qs8_softmax(k: &Kernels) {
+    let mut rng = Rng(0x5eed_0007);
+    // Input scales from the smallest TFLite accepts (beta * scale * 2^26 > 1) to huge
+    // ones (the multiplier saturates, diff_min cuts at -1), plus random log-uniform ones.
+    let mut cases = Vec::new();
+    for &beta in &[1.0f64, 0.5, 1.7, 10.0, 1e-3] {
+        for &scale in &[
+            2e-8f64,
+            1e-5,
+            1e-3,
+            1.0 / 256.0,
+            0.0123,
+            0.0625,
+            0.1,
+            0.25,
+            1.0,
+            3.7,
+            40.0,
+            1000.0,
+        ] {
+            cases.push((beta, scale));
+        }
+    }
+    for _ in 0..40 {
+        let e = rng.f32() as f64 * 8.0 - 2.0;
+        cases.push((1.0, 10f64.powf(e)));
+    }
+    let mut tested = 0;
+    for (beta, scale) in cases {
+        let Some(p) = qs8_softmax_params(beta, scale) else {
+            continue;
+        };
+        tested += 1;
+        let lut = Qs8SoftmaxLut::new(&p);
+        // Every difference 0..=255, alone beside the max (width 2) and repeated 16 times
+        // so that its term dominates the sum (width 17), with the max at both ends of the
+        // int8 range.
+        for hi in [127i8, 0, -100] {
+            for d in 0..=255i32 {
+                let lo = hi as i32 - d;
+                if lo < -128 {
+                    continue;
+                }
+                let two = [hi, lo as i8];
+                check_qs8_softmax_rows(k, &p, &lut, &two, 1, 2, &format!("diff {d}"));
+                let mut wide = vec![lo as i8; 17];
+                wide[d as usize % 17] = hi;
+                check_qs8_softmax_rows(k, &p, &lut, &wide, 1, 17, &format!("diff {d} x16"));
+            }
+        }
+        let x: Vec<i8> = (0..=255).map(|d| (127 - d) as i8).collect();
+        check_qs8_softmax_rows(k, &p, &lut, &x, 1, 256, "all differences in one row");
+        // Random rows: ragged widths (width 1 included), rows of equal values, saturated
+        // rows (extremes only), several rows per call.
+        for &depth in &[1usize, 2, 3, 7, 10, 16, 17, 33, 100] {
+            for &outer in &[1usize, 2, 5] {
+                let x: Vec<i8> = (0..outer * depth)
+                    .map(|i| match (rng.next() % 8, i % depth) {
+                        (0, _) => i8::MIN,
+                        (1, _) => i8::MAX,
+                        _ => rng.i8(),
+                    })
+                    .collect();
+                check_qs8_softmax_rows(k, &p, &lut, &x, outer, depth, "random");
+                let narrow: Vec<i8> = (0..outer * depth)
+                    .map(|_| rng.i32(-3, 3) as i8 + 100)
+                    .collect();
+                check_qs8_softmax_rows(k, &p, &lut, &narrow, outer, depth, "narrow");
+                for v in [i8::MIN, -1, 0, i8::MAX] {
+                    let same = vec![v; outer * depth];
+                    check_qs8_softmax_rows(k, &p, &lut, &same, outer, depth, "equal");
+                }
+                let ends: Vec<i8> = (0..outer * depth)
+                    .map(|_| {
+                        if rng.next().is_multiple_of(2) {
+                            i8::MIN
+                        } else {
+                            i8::MAX
+                        }
+                    })
+                    .collect();
+                check_qs8_softmax_rows(k, &p, &lut, &ends, outer, depth, "saturated");
+            }
+        }
+    }
+    assert!(tested > 60, "only {tested} softmax scalings were valid");
+    // Nothing to do for no rows or empty rows.
+    let p = qs8_softmax_params(1.0, 0.1).unwrap();
+    let lut = Qs8SoftmaxLut::new(&p);
+    check_qs8_softmax_rows(k, &p, &lut, &[], 0, 10, "no rows");
+    check_qs8_softmax_rows(k, &p, &lut, &[], 3, 0, "empty rows");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -452,6 +583,11 @@ macro_rules! battery {
             #[cfg_attr(not(target_arch = "wasm32"), test)]
             fn qs8_quantize() {
                 check_qs8_quantize(table());
+            }
+            #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+            #[cfg_attr(not(target_arch = "wasm32"), test)]
+            fn qs8_softmax() {
+                check_qs8_softmax(table());
             }
             #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
             #[cfg_attr(not(target_arch = "wasm32"), test)]

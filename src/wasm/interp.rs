@@ -75,12 +75,19 @@ impl JsInterpreter {
     #[wasm_bindgen(js_name = setTensor)]
     pub fn set_tensor(&mut self, index: usize, value: JsValue) -> Result<(), JsError> {
         let k = self.input_position(index, "setTensor")?;
+        // Straight from the JS array into the input's buffer: one copy, no allocation.
         let r = if let Some(a) = value.dyn_ref::<Float32Array>() {
-            self.inner.set_input_f32(k, &a.to_vec())
+            self.inner
+                .input_f32_mut(k, a.length() as usize)
+                .map(|b| a.copy_to(b))
         } else if let Some(a) = value.dyn_ref::<Int8Array>() {
-            self.inner.set_input_i8(k, &a.to_vec())
+            self.inner
+                .input_i8_mut(k, a.length() as usize)
+                .map(|b| a.copy_to(b))
         } else if let Some(a) = value.dyn_ref::<Uint8Array>() {
-            self.inner.set_input_u8(k, &a.to_vec())
+            self.inner
+                .input_u8_mut(k, a.length() as usize)
+                .map(|b| a.copy_to(b))
         } else {
             let t = &self.inner.graph().tensors[index];
             let got = if value.is_instance_of::<Int32Array>() {
@@ -119,11 +126,12 @@ impl JsInterpreter {
                 ))
             })?;
         let it = &self.inner;
+        // One copy, from the tensor's buffer into a new JS array.
         Ok(match dtype {
-            DType::F32 => Float32Array::from(&it.tensor_f32(index).map_err(js_err)?[..]).into(),
-            DType::I8 => Int8Array::from(&it.tensor_i8(index).map_err(js_err)?[..]).into(),
-            DType::U8 => Uint8Array::from(&it.tensor_u8(index).map_err(js_err)?[..]).into(),
-            DType::I32 => Int32Array::from(&it.tensor_i32(index).map_err(js_err)?[..]).into(),
+            DType::F32 => Float32Array::from(it.tensor_f32_ref(index).map_err(js_err)?).into(),
+            DType::I8 => Int8Array::from(it.tensor_i8_ref(index).map_err(js_err)?).into(),
+            DType::U8 => Uint8Array::from(it.tensor_u8_ref(index).map_err(js_err)?).into(),
+            DType::I32 => Int32Array::from(it.tensor_i32_ref(index).map_err(js_err)?).into(),
             other => {
                 return Err(bad(format!(
                     "getTensor: tensor {index} is {}, which has no typed array here",
