@@ -392,7 +392,10 @@ async function benchKernels() {
   const cases = [
     ["qs8_fc", 256, 784, 256, "int8 GEMM 256x784x256 (qs8_fc_packed)"],
     ["qs8_fc", 1, 784, 256, "int8 GEMV 1x784x256 (qs8_fc_packed)"],
-    ["f32_fc", 256, 784, 256, "f32 FC 256x784x256 (f32_fully_connected)"],
+    ["f32_fc", 256, 784, 256, "f32 FC 256x784x256, calibration order (f32_fully_connected)"],
+    ["f32_fc", 1, 784, 256, "f32 FC 1x784x256, calibration order (f32_fully_connected)"],
+    ["f32_packed", 256, 784, 256, "f32 GEMM 256x784x256 (f32_gemm_packed)"],
+    ["f32_packed", 1, 784, 256, "f32 GEMV 1x784x256 (f32_gemm_packed)"],
     ["f32_gemm", 32, 784, 256, "f32 train GEMM 32x784x256 (f32_gemm)"],
   ];
   for (const [kind, m, k, n, label] of cases) {
