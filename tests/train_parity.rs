@@ -1,13 +1,14 @@
 //! Training parity with Keras 3 (TensorFlow 2.21 backend) and the `fit` contract.
 //!
-//! Fixtures: tests/fixtures/train_parity/, made by `gen_train_parity.py` beside them:
-//! `Input(32) → Dense(64, relu) → Dense(10, softmax)`, fixed initial weights, 256 samples,
-//! Adam(1e-3), 3 epochs of batch 32 without shuffling, plus one Adam step on `x[:32]`.
+//! Fixtures (see `common/training.rs`): `train_parity/` (a Dense MLP) and
+//! `cnn_train_parity/` (Conv2D → MaxPooling2D → Flatten → Dense), fixed initial weights,
+//! 256 samples, Adam(1e-3), 3 epochs of batch 32 without shuffling, plus one Adam step.
 
 mod common;
 
-use common::training::{keras_model, load};
-use litequant::nn::{Activation, DenseConfig, Sequential};
+use common::training::{keras_model, load, Case};
+use litequant::nn::activation::Activation;
+use litequant::nn::{LayerConfig, Model};
 use litequant::train::{CompileConfig, FitConfig, Loss, Optimizer};
 
 #[test]
@@ -18,6 +19,25 @@ fn one_adam_step_matches_keras() {
 #[test]
 fn three_epochs_match_keras() {
     common::training::check_three_epochs();
+}
+
+#[test]
+fn cnn_one_adam_step_matches_keras() {
+    common::training::check_one_step(Case::Cnn);
+}
+
+#[test]
+fn cnn_three_epochs_match_keras() {
+    common::training::check_epochs(Case::Cnn);
+}
+
+/// `Input(d) → Dense…` with `(units, activation)` per layer.
+fn dense(d: usize, layers: &[(usize, Activation)], seed: u64) -> Model {
+    let cfgs: Vec<LayerConfig> = layers
+        .iter()
+        .map(|&(u, a)| LayerConfig::dense(u, a))
+        .collect();
+    Model::sequential(&[d], &cfgs, seed).unwrap()
 }
 
 // ---- the fit contract -------------------------------------------------------------------
@@ -33,21 +53,13 @@ fn toy_data(n: usize, d: usize, classes: usize) -> (Vec<f32>, Vec<i32>) {
     (x, y)
 }
 
-fn toy_model(seed: u64) -> Sequential {
-    let mut m = Sequential::new(
-        8,
-        &[
-            DenseConfig::new(16, Activation::Relu),
-            DenseConfig::new(4, Activation::Softmax),
-        ],
-        seed,
-    )
-    .unwrap();
+fn toy_model(seed: u64) -> Model {
+    let mut m = dense(8, &[(16, Activation::Relu), (4, Activation::Softmax)], seed);
     m.compile(CompileConfig::default()).unwrap();
     m
 }
 
-fn weights(m: &Sequential) -> Vec<Vec<f32>> {
+fn weights(m: &Model) -> Vec<Vec<f32>> {
     m.get_weights().into_iter().map(|(w, _)| w).collect()
 }
 
@@ -194,15 +206,7 @@ fn from_logits_with_linear_output_trains_the_same() {
         seed: 9,
     };
     let mut soft = toy_model(4);
-    let mut lin = Sequential::new(
-        8,
-        &[
-            DenseConfig::new(16, Activation::Relu),
-            DenseConfig::new(4, Activation::Linear),
-        ],
-        4,
-    )
-    .unwrap();
+    let mut lin = dense(8, &[(16, Activation::Relu), (4, Activation::Linear)], 4);
     lin.compile(CompileConfig {
         loss: Loss::SparseCategoricalCrossentropy { from_logits: true },
         ..CompileConfig::default()
@@ -223,7 +227,7 @@ fn bad_inputs_are_errors_not_panics() {
     let (x, y) = toy_data(10, 8, 4);
     let cfg = FitConfig::default();
     let mut m = toy_model(0);
-    let fit = |m: &mut Sequential, x: &[f32], y: &[i32], cfg: &FitConfig| {
+    let fit = |m: &mut Model, x: &[f32], y: &[i32], cfg: &FitConfig| {
         err_text(m.fit(x, y, cfg, &mut |_, _| true))
     };
 
@@ -274,13 +278,13 @@ fn bad_inputs_are_errors_not_panics() {
     assert!(e.contains("y[6] = -1"), "{e}");
 
     // Not compiled.
-    let mut raw = Sequential::new(8, &[DenseConfig::new(4, Activation::Softmax)], 0).unwrap();
+    let mut raw = dense(8, &[(4, Activation::Softmax)], 0);
     let e = fit(&mut raw, &x, &y, &cfg);
     assert!(e.contains("not compiled"), "{e}");
     assert!(err_text(raw.evaluate(&x, &y)).contains("not compiled"));
 
     // Loss / last-layer mismatches.
-    let mut relu_out = Sequential::new(8, &[DenseConfig::new(4, Activation::Relu)], 0).unwrap();
+    let mut relu_out = dense(8, &[(4, Activation::Relu)], 0);
     let e = err_text(relu_out.compile(CompileConfig::default()));
     assert!(e.contains("softmax") && e.contains("relu"), "{e}");
     let logits = CompileConfig {

@@ -125,6 +125,21 @@ fixtures!(
     "train_parity/one_step_w2.npy",
     "train_parity/one_step_w3.npy",
     "train_parity/history.json",
+    "cnn_train_parity/x.npy",
+    "cnn_train_parity/y.npy",
+    "cnn_train_parity/init_w0.npy",
+    "cnn_train_parity/init_b0.npy",
+    "cnn_train_parity/init_w1.npy",
+    "cnn_train_parity/init_b1.npy",
+    "cnn_train_parity/final_w0.npy",
+    "cnn_train_parity/final_b0.npy",
+    "cnn_train_parity/final_w1.npy",
+    "cnn_train_parity/final_b1.npy",
+    "cnn_train_parity/one_step_w0.npy",
+    "cnn_train_parity/one_step_w1.npy",
+    "cnn_train_parity/one_step_w2.npy",
+    "cnn_train_parity/one_step_w3.npy",
+    "cnn_train_parity/history.json",
 );
 
 /// A `.npy` array as f32 values and its shape.
