@@ -136,6 +136,7 @@ function markdown(res, meta) {
   target("train seed ≥ 500,000 samples/s", seedT ? `${fmt(seedT.median)} samples/s` : "missing", seedT && seedT.median >= 500000);
   ratioT("train seed ≥ 25× TF.js wasm", "train seed 32-64-10", "tfjs-wasm", 25, true);
   ratioT("train 784-256-10 ≥ 8× TF.js wasm", "train 784-256-10", "tfjs-wasm", 8, true);
+  ratioT("train digits CNN ≥ 10× TF.js wasm (issue 8)", "train digits CNN 8x8x1 conv8-pool-dense10", "tfjs-wasm", 10, true);
   ratioT("int8 784 b1 ≤ 0.25× LiteRT.js latency", "infer 784-256-10 int8 b1", "litert.js", 0.25, false);
   {
     const o = get("infer 784-256-10 int8 b256", "litequant");

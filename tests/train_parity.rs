@@ -31,6 +31,58 @@ fn cnn_three_epochs_match_keras() {
     common::training::check_epochs(Case::Cnn);
 }
 
+/// The determinism case (`tests/fixtures/train_determinism/case.json`): two runs give the
+/// same bits, and the result is written to `target/train/determinism.json` for the JS test,
+/// which trains the same model in the release wasm build and must get the same bits.
+#[test]
+fn cnn_training_is_bit_reproducible_and_recorded_for_the_wasm_build() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let case: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join("tests/fixtures/train_determinism/case.json")).unwrap(),
+    )
+    .unwrap();
+    let n = case["n"].as_u64().unwrap() as usize;
+    let run = || {
+        let mut m = litequant::nn::config::functional(&case["model"]).unwrap();
+        let d = m.input_size();
+        let x: Vec<f32> = (0..n * d)
+            .map(|i| ((i * 7919) % 1013) as f32 / 256.0 - 506.0 / 256.0)
+            .collect();
+        let y: Vec<i32> = (0..n).map(|i| ((i * 5 + i / 3) % 4) as i32).collect();
+        m.compile(CompileConfig {
+            optimizer: Optimizer::adam(0.01),
+            loss: Loss::default(),
+        })
+        .unwrap();
+        let f = &case["fit"];
+        let cfg = FitConfig {
+            epochs: f["epochs"].as_u64().unwrap() as usize,
+            batch_size: f["batchSize"].as_u64().unwrap() as usize,
+            shuffle: f["shuffle"].as_bool().unwrap(),
+            seed: f["seed"].as_u64().unwrap(),
+        };
+        let h = m.fit(&x, &y, &cfg, &mut |_, _| true).unwrap();
+        (m.get_weights(), h)
+    };
+    let (a, ha) = run();
+    let (b, hb) = run();
+    assert_eq!(a, b);
+    assert_eq!(ha, hb);
+    assert!(ha.loss[1] < ha.loss[0], "{:?}", ha.loss);
+    let weights: Vec<Vec<u32>> = a
+        .iter()
+        .map(|(w, _)| w.iter().map(|v| v.to_bits()).collect())
+        .collect();
+    let out = serde_json::json!({"loss": ha.loss, "accuracy": ha.accuracy, "weight_bits": weights});
+    let dir = root.join("target/train");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("determinism.json"),
+        serde_json::to_vec(&out).unwrap(),
+    )
+    .unwrap();
+}
+
 /// `Input(d) → Dense…` with `(units, activation)` per layer.
 fn dense(d: usize, layers: &[(usize, Activation)], seed: u64) -> Model {
     let cfgs: Vec<LayerConfig> = layers
