@@ -31,6 +31,26 @@ fn cnn_three_epochs_match_keras() {
     common::training::check_epochs(Case::Cnn);
 }
 
+#[test]
+fn cnn_bn_one_adam_step_matches_keras() {
+    common::training::check_one_step(Case::CnnBn);
+}
+
+#[test]
+fn cnn_bn_three_epochs_match_keras() {
+    common::training::check_epochs(Case::CnnBn);
+}
+
+#[test]
+fn cnn_residual_one_adam_step_matches_keras() {
+    common::training::check_one_step(Case::CnnRes);
+}
+
+#[test]
+fn cnn_residual_three_epochs_match_keras() {
+    common::training::check_epochs(Case::CnnRes);
+}
+
 /// The determinism case (`tests/fixtures/train_determinism/case.json`): two runs give the
 /// same bits, and the result is written to `target/train/determinism.json` for the JS test,
 /// which trains the same model in the release wasm build and must get the same bits.
