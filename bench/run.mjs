@@ -257,6 +257,7 @@ function markdown(res, meta) {
   for (const [name, w, bound] of [
     ["train seed ≥ 25× TF.js wasm", "train seed 32-64-10", 25],
     ["train 784-256-10 ≥ 10× TF.js wasm", "train 784-256-10", 10],
+    ["train digits CNN ≥ 10× TF.js wasm (issue 8)", "train digits CNN 8x8x1 conv8-pool-dense10", 10],
   ]) {
     const o = get(w, "litequant");
     const p = get(w, "tfjs-wasm");
