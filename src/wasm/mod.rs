@@ -12,6 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 // One file per area, so that each can grow on its own: models and converter here,
 // the interpreter in `interp.rs`, calibration/inspection reports in `report.rs`.
+mod app;
 mod bench;
 mod data;
 mod interp;
