@@ -11,8 +11,22 @@ import { f32, jsSnippet, pythonSnippet } from "./snippets.js";
 import { zipSync } from "../node_modules/fflate/esm/browser.js";
 
 const PRESETS = {
-  seed: { layers: [{ units: 64, activation: "relu" }, { units: 10, activation: "softmax" }], source: "random", epochs: 2 },
-  digits: { layers: [{ units: 32, activation: "relu" }, { units: 10, activation: "softmax" }], source: "digits", epochs: 20 },
+  seed: {
+    layers: [
+      { units: 64, activation: "relu" },
+      { units: 10, activation: "softmax" },
+    ],
+    source: "random",
+    epochs: 2,
+  },
+  digits: {
+    layers: [
+      { units: 32, activation: "relu" },
+      { units: 10, activation: "softmax" },
+    ],
+    source: "digits",
+    epochs: 20,
+  },
 };
 const ACTIVATIONS = ["relu", "linear", "softmax"];
 /** Output tensors whose int8 parameters TFLite fixes instead of calibrating (op → [scale, zero point]). */
@@ -54,7 +68,8 @@ function status(text) {
 const numVal = (id) => Number($(id).value);
 function intIn(id, lo, hi, what) {
   const v = numVal(id);
-  if ($(id).value.trim() === "" || !Number.isInteger(v) || v < lo || v > hi) throw Object.assign(new Error(`${what} must be a whole number from ${lo} to ${hi}`), { field: id });
+  if ($(id).value.trim() === "" || !Number.isInteger(v) || v < lo || v > hi)
+    throw Object.assign(new Error(`${what} must be a whole number from ${lo} to ${hi}`), { field: id });
   return v;
 }
 function td(text, cls, label) {
@@ -113,8 +128,10 @@ function readLayers(validate = true) {
   }));
   if (validate) {
     layers.forEach((l, i) => {
-      if (!Number.isInteger(l.units) || l.units < 1 || l.units > 4096) throw Object.assign(new Error(`layer ${i + 1}: units must be a whole number from 1 to 4096`), { field: "layers-error" });
-      if (l.activation === "softmax" && i !== layers.length - 1) throw Object.assign(new Error(`layer ${i + 1}: softmax only on the last layer`), { field: "layers-error" });
+      if (!Number.isInteger(l.units) || l.units < 1 || l.units > 4096)
+        throw Object.assign(new Error(`layer ${i + 1}: units must be a whole number from 1 to 4096`), { field: "layers-error" });
+      if (l.activation === "softmax" && i !== layers.length - 1)
+        throw Object.assign(new Error(`layer ${i + 1}: softmax only on the last layer`), { field: "layers-error" });
     });
   }
   return layers;
@@ -168,7 +185,8 @@ async function adoptImport(info, { bytes }) {
   app.trained = false;
   resetResults();
   const outs = info.outputs.map((o, k) => `${ioText(o)} (${info.outputKinds[k]})`).join(", ");
-  $("imported-text").textContent = `Imported ${info.name} (${formatBytes(info.size)}): input ${ioText(info.inputs[0])}, output ${outs} — ${plural(info.features, "feature")} per row. Training is skipped; quantize it with data you choose below.`;
+  $("imported-text").textContent =
+    `Imported ${info.name} (${formatBytes(info.size)}): input ${ioText(info.inputs[0])}, output ${outs} — ${plural(info.features, "feature")} per row. Training is skipped; quantize it with data you choose below.`;
   $("imported").hidden = false;
   $("builder").hidden = true;
   $("preset-field").hidden = true;
@@ -249,7 +267,13 @@ function dataArgs() {
   const splitSeed = intIn("split-seed", 0, 2 ** 31, "Split seed");
   const base = { source: s, testFraction, splitSeed };
   if (s === "random") {
-    return { ...base, rows: intIn("rnd-rows", 2, 100000, "Rows"), features: intIn("rnd-features", 1, 4096, "Features"), classes: intIn("rnd-classes", 1, 1000, "Classes"), seed: intIn("rnd-seed", 0, 2 ** 31, "Seed") };
+    return {
+      ...base,
+      rows: intIn("rnd-rows", 2, 100000, "Rows"),
+      features: intIn("rnd-features", 1, 4096, "Features"),
+      classes: intIn("rnd-classes", 1, 1000, "Classes"),
+      seed: intIn("rnd-seed", 0, 2 ** 31, "Seed"),
+    };
   }
   if (s === "digits") return base;
   if (s === "npy") {
@@ -261,7 +285,14 @@ function dataArgs() {
   if (!csv) return null;
   const hdr = $("csv-header").value;
   const label = $("csv-label").value.trim();
-  return { ...base, bytes: csv.bytes.slice(0), name: csv.name, label: label || undefined, header: hdr === "auto" ? undefined : hdr === "yes", labelled: csvLabelled() };
+  return {
+    ...base,
+    bytes: csv.bytes.slice(0),
+    name: csv.name,
+    label: label || undefined,
+    header: hdr === "auto" ? undefined : hdr === "yes",
+    labelled: csvLabelled(),
+  };
 }
 /** Where a data error is shown: the control that caused it. */
 function dataErrorField(trigger, raw) {
@@ -335,7 +366,9 @@ function describe(d) {
   const names = d.classNames?.length ? ` (${d.classNames.slice(0, 4).join(", ")}${d.classNames.length > 4 ? ", …" : ""})` : "";
   const shape = d.sampleShape?.length > 1 ? ` (each sample ${JSON.stringify(d.sampleShape)} is flattened to ${d.features} features)` : "";
   const rows = d.labelled ? `${d.trainRows} training + ${d.testRows} test rows` : plural(d.rows, "row");
-  const labels = d.labelled ? `${plural(d.classes, "class", "classes")}${names}` : "no labels (representative data only: calibration and agreement with float, no accuracy)";
+  const labels = d.labelled
+    ? `${plural(d.classes, "class", "classes")}${names}`
+    : "no labels (representative data only: calibration and agreement with float, no accuracy)";
   return `${d.name} — ${rows}, ${plural(d.features, "feature")}${shape}, ${labels}; values in ${rangeText(d.range)}`;
 }
 /** The test split only means something for labelled data (as chosen now, or as loaded). */
@@ -349,7 +382,10 @@ function checkDataFit() {
   const f = modelFeatures();
   if (app.data && f && app.data.features !== f) {
     const who = app.imported ? app.imported.name : "the trained model";
-    setError("data-fit", `This data has ${plural(app.data.features, "feature")} per row, but ${who} takes ${f}: choose data with ${plural(f, "feature")} per row for it.`);
+    setError(
+      "data-fit",
+      `This data has ${plural(app.data.features, "feature")} per row, but ${who} takes ${f}: choose data with ${plural(f, "feature")} per row for it.`,
+    );
   } else {
     clearErrors("data-fit");
   }
@@ -359,14 +395,30 @@ function checkDataFit() {
 function drawCurves(h, epochs) {
   mountChart($("loss-chart"), (width) =>
     lineChart({
-      series: [{ name: "train", values: h.loss, cls: "s-train" }, { name: "test", values: h.valLoss, cls: "s-test" }],
-      xLabel: "epoch", yLabel: "loss", xMax: epochs, title: "Loss per epoch", width,
+      series: [
+        { name: "train", values: h.loss, cls: "s-train" },
+        { name: "test", values: h.valLoss, cls: "s-test" },
+      ],
+      xLabel: "epoch",
+      yLabel: "loss",
+      xMax: epochs,
+      title: "Loss per epoch",
+      width,
     }),
   );
   mountChart($("acc-chart"), (width) =>
     lineChart({
-      series: [{ name: "train", values: h.accuracy, cls: "s-train" }, { name: "test", values: h.valAccuracy, cls: "s-test" }],
-      xLabel: "epoch", yLabel: "accuracy", yMin: 0, yMax: 1, xMax: epochs, title: "Accuracy per epoch", width,
+      series: [
+        { name: "train", values: h.accuracy, cls: "s-train" },
+        { name: "test", values: h.valAccuracy, cls: "s-test" },
+      ],
+      xLabel: "epoch",
+      yLabel: "accuracy",
+      yMin: 0,
+      yMax: 1,
+      xMax: epochs,
+      title: "Accuracy per epoch",
+      width,
     }),
   );
 }
@@ -529,7 +581,11 @@ function renderCalibData() {
     return;
   }
   const exp = expectedRange();
-  const expText = exp ? `the model expects ${rangeText(exp)} (${exp.from})` : app.imported ? "the file does not record the input range it expects (enter it under 1 Model to check)" : "";
+  const expText = exp
+    ? `the model expects ${rangeText(exp)} (${exp.from})`
+    : app.imported
+      ? "the file does not record the input range it expects (enter it under 1 Model to check)"
+      : "";
   el.textContent = `Calibrated on ${c.name}: ${plural(c.rows, "row")} (the first ${c.rows} of ${c.ofRows}), values in ${rangeText(c)}${expText ? `; ${expText}` : ""}.`;
   el.hidden = false;
   const mis = exp && rangeMismatch(c, exp);
@@ -569,7 +625,9 @@ async function quantize() {
     if (r.files.some((f) => f.mode === "int8")) app.calibration = r.calibration;
     $("quant-progress").max = 1;
     $("quant-progress").value = 1;
-    const cal = r.files.some((f) => f.mode === "int8") ? ` Calibrated on ${r.calibration.name}: ${plural(r.calibration.rows, "row")}, values in ${rangeText(r.calibration)}.` : "";
+    const cal = r.files.some((f) => f.mode === "int8")
+      ? ` Calibrated on ${r.calibration.name}: ${plural(r.calibration.rows, "row")}, values in ${rangeText(r.calibration)}.`
+      : "";
     $("quant-text").textContent = `Wrote ${r.files.map((f) => `${f.label} (${formatBytes(f.size)})`).join(", ")}.${cal}`;
     $("quantize").dataset.done = "1";
     renderCalibData();
@@ -627,10 +685,15 @@ function fixedRange(t) {
 function renderInspect(rep) {
   $("inspect-empty").hidden = true;
   $("inspect-body").hidden = false;
-  const evalText = rep.evaluationSet === "evaluation" ? (rep.evaluationWhat ?? `the test set (${rep.evaluationSamples} samples)`) : `the ${rep.calibrationSamples} calibration samples themselves`;
+  const evalText =
+    rep.evaluationSet === "evaluation"
+      ? (rep.evaluationWhat ?? `the test set (${rep.evaluationSamples} samples)`)
+      : `the ${rep.calibrationSamples} calibration samples themselves`;
   $("err-set").textContent = evalText;
-  $("inspect-source").textContent = `Calibrated on ${rep.calibrationName ?? "the representative data"} (${plural(rep.calibrationSamples, "sample")}). Errors and clip counts are measured on ${evalText}.`;
-  $("hist-caption").textContent = `Bars: the values each tensor took on the ${plural(rep.calibrationSamples, "calibration sample")} (log scale). Dashed lines: calibrated min / max. Shaded: values the int8 grid cannot represent. "clipped" counts values of ${evalText} outside the grid. Ticks under the axis: int8 codes.`;
+  $("inspect-source").textContent =
+    `Calibrated on ${rep.calibrationName ?? "the representative data"} (${plural(rep.calibrationSamples, "sample")}). Errors and clip counts are measured on ${evalText}.`;
+  $("hist-caption").textContent =
+    `Bars: the values each tensor took on the ${plural(rep.calibrationSamples, "calibration sample")} (log scale). Dashed lines: calibrated min / max. Shaded: values the int8 grid cannot represent. "clipped" counts values of ${evalText} outside the grid. Ticks under the axis: int8 codes.`;
   const body = $("layer-table").querySelector("tbody");
   body.replaceChildren(
     ...rep.layers.map((l, i) => {
@@ -690,10 +753,17 @@ function renderInspect(rep) {
       const maxI = w.scales.indexOf(Math.max(...w.scales));
       const cap = document.createElement("figcaption");
       const title = h("strong", { className: "mono", textContent: w.name });
-      cap.append(title, ` — op ${w.op}, shape ${JSON.stringify(w.shape)}, ${plural(w.scales.length, "channel")}; weight SQNR ${w.sqnrDb === null ? "∞" : w.sqnrDb.toFixed(1)} dB; largest scale: channel ${maxI} (${fmt(w.scales[maxI], 4)})`);
+      cap.append(
+        title,
+        ` — op ${w.op}, shape ${JSON.stringify(w.shape)}, ${plural(w.scales.length, "channel")}; weight SQNR ${w.sqnrDb === null ? "∞" : w.sqnrDb.toFixed(1)} dB; largest scale: channel ${maxI} (${fmt(w.scales[maxI], 4)})`,
+      );
       const chart = h("div", { className: "chart-slot" });
       card.append(cap, chart);
-      queueMicrotask(() => mountChart(chart, (width) => barChart({ values: w.scales, xLabel: "output channel", yLabel: "scale", highlight: maxI, title: `Per-channel weight scales of ${w.name}`, width })));
+      queueMicrotask(() =>
+        mountChart(chart, (width) =>
+          barChart({ values: w.scales, xLabel: "output channel", yLabel: "scale", highlight: maxI, title: `Per-channel weight scales of ${w.name}`, width }),
+        ),
+      );
       return card;
     }),
   );
@@ -744,16 +814,21 @@ function outputCell(outputs, get, fmtv, label) {
 function renderCompare(cmp) {
   const rows = cmp.rows;
   const float = rows.find((r) => r.key === "float32");
-  const kinds = float ? float.outputs.map((o) => o.kind) : rows[0]?.outputs.map((o) => o.kind) ?? [];
+  const kinds = float ? float.outputs.map((o) => o.kind) : (rows[0]?.outputs.map((o) => o.kind) ?? []);
   const cls = kinds.includes("classification");
   const reg = kinds.includes("regression");
   const acc = cls && cmp.evaluation.labelled;
-  const cols = [["File", ""], ["Calibrated on", ""]];
+  const cols = [
+    ["File", ""],
+    ["Calibrated on", ""],
+  ];
   if (acc) cols.push(["Accuracy", "num"]);
   if (cls) cols.push(["Agreement with float32", "num"]);
   if (reg) cols.push(["MAE vs float32", "num"], ["RMSE", "num"], ["Max |error|", "num"], ["SQNR (dB)", "num"]);
   cols.push(["Size", "num"], ["vs float32", "num"], ["Latency / sample", "num"]);
-  $("compare-table").querySelector("thead").replaceChildren(h("tr", {}, ...cols.map(([c, k]) => h("th", { scope: "col", className: k, textContent: c }))));
+  $("compare-table")
+    .querySelector("thead")
+    .replaceChildren(h("tr", {}, ...cols.map(([c, k]) => h("th", { scope: "col", className: k, textContent: c }))));
   const regOnly = (o) => o.kind === "regression";
   const body = $("compare-table").querySelector("tbody");
   body.replaceChildren(
@@ -768,7 +843,12 @@ function renderCompare(cmp) {
         tr.dataset.mae = String(firstReg.mae);
         tr.dataset.sqnr = String(firstReg.sqnrDb);
       }
-      const th = h("th", { scope: "row" }, h("span", { className: "file-label", textContent: r.label }), h("span", { className: "muted small block mono", textContent: r.filename }));
+      const th = h(
+        "th",
+        { scope: "row" },
+        h("span", { className: "file-label", textContent: r.label }),
+        h("span", { className: "muted small block mono", textContent: r.filename }),
+      );
       th.dataset.label = "File";
       if (r.key !== "float32") {
         const rm = h("button", { type: "button", className: "icon", textContent: "Remove" });
@@ -781,22 +861,55 @@ function renderCompare(cmp) {
       const cOuts = outs.filter((o) => o.kind === "classification");
       if (acc) {
         tr.append(
-          outputCell(cOuts, (o) => o.accuracy, (v, o) => {
-            const f = float?.outputs[o.output];
-            const d = f && r.key !== "float32" ? ` (${v >= f.accuracy ? "+" : ""}${(100 * (v - f.accuracy)).toFixed(1)})` : "";
-            return `${pct(v)}${d}`;
-          }, "Accuracy"),
+          outputCell(
+            cOuts,
+            (o) => o.accuracy,
+            (v, o) => {
+              const f = float?.outputs[o.output];
+              const d = f && r.key !== "float32" ? ` (${v >= f.accuracy ? "+" : ""}${(100 * (v - f.accuracy)).toFixed(1)})` : "";
+              return `${pct(v)}${d}`;
+            },
+            "Accuracy",
+          ),
         );
       }
-      if (cls) tr.append(outputCell(cOuts, (o) => o.agreement, (v) => (r.key === "float32" ? "—" : pct(v)), "Agreement with float32"));
+      if (cls)
+        tr.append(
+          outputCell(
+            cOuts,
+            (o) => o.agreement,
+            (v) => (r.key === "float32" ? "—" : pct(v)),
+            "Agreement with float32",
+          ),
+        );
       if (reg) {
         const rOuts = outs.filter(regOnly);
         const dash = (f) => (v) => (r.key === "float32" ? "—" : f(v));
         tr.append(
-          outputCell(rOuts, (o) => o.mae, dash((v) => num(v)), "MAE vs float32"),
-          outputCell(rOuts, (o) => o.rmse, dash((v) => num(v)), "RMSE"),
-          outputCell(rOuts, (o) => o.maxAbsError, dash((v) => num(v)), "Max |error|"),
-          outputCell(rOuts, (o) => o.sqnrDb, dash((v) => (v === null ? "∞ (exact)" : v.toFixed(1))), "SQNR (dB)"),
+          outputCell(
+            rOuts,
+            (o) => o.mae,
+            dash((v) => num(v)),
+            "MAE vs float32",
+          ),
+          outputCell(
+            rOuts,
+            (o) => o.rmse,
+            dash((v) => num(v)),
+            "RMSE",
+          ),
+          outputCell(
+            rOuts,
+            (o) => o.maxAbsError,
+            dash((v) => num(v)),
+            "Max |error|",
+          ),
+          outputCell(
+            rOuts,
+            (o) => o.sqnrDb,
+            dash((v) => (v === null ? "∞ (exact)" : v.toFixed(1))),
+            "SQNR (dB)",
+          ),
         );
       }
       const lat = r.latency;
@@ -809,12 +922,26 @@ function renderCompare(cmp) {
   );
   $("compare-table").hidden = false;
   $("compare-empty").hidden = true;
-  const metricText = [acc ? "accuracy against the labels" : null, cls ? "top-1 agreement with float32" : null, reg ? "MAE, RMSE, max |error| and SQNR of each output against float32's" : null].filter(Boolean).join("; ");
+  const metricText = [
+    acc ? "accuracy against the labels" : null,
+    cls ? "top-1 agreement with float32" : null,
+    reg ? "MAE, RMSE, max |error| and SQNR of each output against float32's" : null,
+  ]
+    .filter(Boolean)
+    .join("; ");
   const noLabels = cls && !cmp.evaluation.labelled ? " No labels: accuracy is not measured." : "";
-  $("compare-note").textContent = `Measured on ${cmp.evaluation.what}: ${metricText}.${noLabels} Latency: one sample (batch 1), setTensor + invoke in this browser's WebAssembly on one thread; median of 7 timed runs of ≥ 20 ms each after 5 ms of warm-up calls, and the fastest – slowest run below it (the machine's other work shows there).`;
+  $("compare-note").textContent =
+    `Measured on ${cmp.evaluation.what}: ${metricText}.${noLabels} Latency: one sample (batch 1), setTensor + invoke in this browser's WebAssembly on one thread; median of 7 timed runs of ≥ 20 ms each after 5 ms of warm-up calls, and the fastest – slowest run below it (the machine's other work shows there).`;
   $("compare-note").hidden = false;
   const dup = (r) => rows.filter((o) => o.label === r.label).length > 1;
-  const sentence = compareSentences(rows.map((r) => ({ label: dup(r) ? `${r.label} (${r.filename})` : r.label, size: r.size, accuracy: r.outputs.find((o) => o.kind === "classification")?.accuracy ?? NaN, agreement: r.key === "float32" ? NaN : r.outputs.find((o) => o.kind === "classification")?.agreement ?? NaN })));
+  const sentence = compareSentences(
+    rows.map((r) => ({
+      label: dup(r) ? `${r.label} (${r.filename})` : r.label,
+      size: r.size,
+      accuracy: r.outputs.find((o) => o.kind === "classification")?.accuracy ?? NaN,
+      agreement: r.key === "float32" ? NaN : (r.outputs.find((o) => o.kind === "classification")?.agreement ?? NaN),
+    })),
+  );
   $("compare-sentence").textContent = sentence;
   $("compare-sentence").hidden = !sentence;
   $("compare").dataset.done = "1";
@@ -884,7 +1011,13 @@ function renderTry(res) {
   const table = $("try-table");
   const names = res[0]?.outputs ?? [];
   const classNames = app.data?.classNames ?? [];
-  const head = h("tr", {}, h("th", { scope: "col", textContent: "File" }), ...names.map((o) => h("th", { scope: "col", textContent: `${o.name} (float values)` })), h("th", { scope: "col", textContent: "Raw output (the file's dtype)" }));
+  const head = h(
+    "tr",
+    {},
+    h("th", { scope: "col", textContent: "File" }),
+    ...names.map((o) => h("th", { scope: "col", textContent: `${o.name} (float values)` })),
+    h("th", { scope: "col", textContent: "Raw output (the file's dtype)" }),
+  );
   table.querySelector("thead").replaceChildren(head);
   table.querySelector("tbody").replaceChildren(
     ...res.map((r) => {
@@ -913,7 +1046,9 @@ function reportJson() {
   return {
     producer: "litequant",
     createdAt: new Date().toISOString(),
-    model: app.imported ? { imported: app.imported.name, inputs: app.imported.inputs, outputs: app.imported.outputs } : { layers: app.training?.layers, training: app.training },
+    model: app.imported
+      ? { imported: app.imported.name, inputs: app.imported.inputs, outputs: app.imported.outputs }
+      : { layers: app.training?.layers, training: app.training },
     data: app.data,
     history: app.history,
     files: app.variants.map((f) => ({ label: f.label, filename: f.filename, bytes: f.size, calibration: f.calibration, io: f.ioDetails })),
@@ -957,7 +1092,14 @@ function ioTable(io) {
         const tr = h("tr");
         tr.dataset.role = role;
         tr.dataset.dtype = d.dtype;
-        tr.append(h("th", { scope: "row", textContent: role }), td(d.name, "mono"), td(d.dtype), td(JSON.stringify(d.shapeSignature?.length ? d.shapeSignature : d.shape), "mono"), td(q ? f32(d.scale) : "—", "num mono"), td(q ? String(d.zeroPoint) : "—", "num mono"));
+        tr.append(
+          h("th", { scope: "row", textContent: role }),
+          td(d.name, "mono"),
+          td(d.dtype),
+          td(JSON.stringify(d.shapeSignature?.length ? d.shapeSignature : d.shape), "mono"),
+          td(q ? f32(d.scale) : "—", "num mono"),
+          td(q ? String(d.zeroPoint) : "—", "num mono"),
+        );
         return tr;
       }),
     ),
@@ -972,12 +1114,24 @@ function renderDownloads() {
   const labels = labelsTxt();
   if (labels && app.variants.length) {
     const url = URL.createObjectURL(new Blob([labels], { type: "text/plain" }));
-    items.push(h("li", {}, h("a", { href: url, download: "labels.txt", textContent: "labels.txt", id: "labels-link" }), h("span", { className: "muted", textContent: ` class names, one per line, in class-index order (${plural(app.data.classNames.length, "class", "classes")})` })));
+    items.push(
+      h(
+        "li",
+        {},
+        h("a", { href: url, download: "labels.txt", textContent: "labels.txt", id: "labels-link" }),
+        h("span", {
+          className: "muted",
+          textContent: ` class names, one per line, in class-index order (${plural(app.data.classNames.length, "class", "classes")})`,
+        }),
+      ),
+    );
   }
   if (app.variants.length) {
     const btn = h("button", { type: "button", className: "secondary", textContent: "litequant_report.json", id: "report-btn" });
     btn.addEventListener("click", () => saveBlob(new Blob([JSON.stringify(reportJson(), null, 2)], { type: "application/json" }), "litequant_report.json"));
-    items.push(h("li", {}, btn, h("span", { className: "muted", textContent: " ranges, scales / zero points, per-layer errors, comparison, training history" })));
+    items.push(
+      h("li", {}, btn, h("span", { className: "muted", textContent: " ranges, scales / zero points, per-layer errors, comparison, training history" })),
+    );
   }
   $("downloads").replaceChildren(...(items.length ? items : [h("li", { className: "muted", textContent: "Nothing yet." })]));
   $("zip-btn").disabled = !app.variants.length;
@@ -988,13 +1142,30 @@ function renderDownloads() {
       card.dataset.key = f.key;
       card.dataset.filename = f.filename;
       const cal = f.calibration ? ` · calibrated on ${f.calibration.name} (${plural(f.calibration.rows, "row")}, ${rangeText(f.calibration)})` : "";
-      card.append(h("h3", {}, h("span", { className: "mono", textContent: f.filename }), h("span", { className: "muted small", textContent: ` ${f.label} · ${formatBytes(f.size)}${cal}` })));
+      card.append(
+        h(
+          "h3",
+          {},
+          h("span", { className: "mono", textContent: f.filename }),
+          h("span", { className: "muted small", textContent: ` ${f.label} · ${formatBytes(f.size)}${cal}` }),
+        ),
+      );
       if (f.ioDetails) {
         card.append(h("div", { className: "table-wrap" }, ioTable(f.ioDetails)));
         const values = sample ?? new Float32Array(f.ioDetails.inputs[0].shape.slice(1).reduce((a, b) => a * b, 1));
         const note = sample ? "with the sample of 7 Try" : "with a zero sample (run one in 7 Try to use it here)";
-        const py = h("details", { className: "snippet" }, h("summary", { textContent: `Python (LiteRT) — quantize an input, run, dequantize the output, ${note}` }), h("pre", {}, h("code", { className: "py", textContent: pythonSnippet(f.filename, f.ioDetails, values) })));
-        const js = h("details", { className: "snippet" }, h("summary", { textContent: "JavaScript (litequant's API)" }), h("pre", {}, h("code", { className: "js", textContent: jsSnippet(f.filename, f.ioDetails, values) })));
+        const py = h(
+          "details",
+          { className: "snippet" },
+          h("summary", { textContent: `Python (LiteRT) — quantize an input, run, dequantize the output, ${note}` }),
+          h("pre", {}, h("code", { className: "py", textContent: pythonSnippet(f.filename, f.ioDetails, values) })),
+        );
+        const js = h(
+          "details",
+          { className: "snippet" },
+          h("summary", { textContent: "JavaScript (litequant's API)" }),
+          h("pre", {}, h("code", { className: "js", textContent: jsSnippet(f.filename, f.ioDetails, values) })),
+        );
         card.append(py, js);
       }
       return card;
@@ -1003,7 +1174,28 @@ function renderDownloads() {
 }
 
 // ---------- Session ----------
-const CONTROLS = ["preset", "init-seed", "optimizer", "lr", "epochs", "batch", "shuffle-seed", "rnd-rows", "rnd-features", "rnd-classes", "rnd-seed", "test-pct", "split-seed", "calib-rows", "csv-label", "csv-header", "io-type", "expect-min", "expect-max", "sample-text"];
+const CONTROLS = [
+  "preset",
+  "init-seed",
+  "optimizer",
+  "lr",
+  "epochs",
+  "batch",
+  "shuffle-seed",
+  "rnd-rows",
+  "rnd-features",
+  "rnd-classes",
+  "rnd-seed",
+  "test-pct",
+  "split-seed",
+  "calib-rows",
+  "csv-label",
+  "csv-header",
+  "io-type",
+  "expect-min",
+  "expect-max",
+  "sample-text",
+];
 const CHECKS = ["csv-nolabel", "mode-int8", "mode-f16", "mode-dyn"];
 let persistTimer = null;
 /** Keeps the session in IndexedDB (debounced; a failure only means no restore). */
@@ -1031,7 +1223,17 @@ function persist() {
         needData: app.needData,
         calibration: app.calibration,
         report: app.report,
-        variants: app.variants.map(({ key, label, filename, mode, io, size, calibration, bytes, ioDetails }) => ({ key, label, filename, mode, io, size, calibration, bytes, ioDetails })),
+        variants: app.variants.map(({ key, label, filename, mode, io, size, calibration, bytes, ioDetails }) => ({
+          key,
+          label,
+          filename,
+          mode,
+          io,
+          size,
+          calibration,
+          bytes,
+          ioDetails,
+        })),
       });
       $("session-text").textContent = `Session kept in this browser (${new Date().toLocaleTimeString()}).`;
       document.body.dataset.saved = String(Date.now());
@@ -1063,7 +1265,8 @@ async function restore(s) {
       app.training = s.model.training;
       if (app.history) drawCurves(app.history, app.history.loss.length);
       $("train").dataset.state = "done";
-      $("train-text").textContent = `Restored: the model trained earlier (${plural(app.history?.loss.length ?? 0, "epoch")}), from this browser's kept session.`;
+      $("train-text").textContent =
+        `Restored: the model trained earlier (${plural(app.history?.loss.length ?? 0, "epoch")}), from this browser's kept session.`;
     }
     app.needData = !!s.needData;
     if (s.variants?.length && (app.trained || app.imported)) {
@@ -1101,7 +1304,11 @@ function updateButtons() {
   $("quantize-btn").disabled = !ready || app.busy || !app.data || !(app.trained || app.imported) || !fits || app.needData;
   $("try-btn").disabled = !ready || app.busy || !app.variants.length;
   $("io-type").disabled = !$("mode-int8").checked;
-  if (app.data && !app.data.labelled && !app.imported) setError("train-error", "Training needs labels: this data has none (it is representative data only). Choose labelled data to train, or import a trained model.");
+  if (app.data && !app.data.labelled && !app.imported)
+    setError(
+      "train-error",
+      "Training needs labels: this data has none (it is representative data only). Choose labelled data to train, or import a trained model.",
+    );
   else if ($("train-error").textContent.startsWith("Training needs labels")) clearErrors("train-error");
 }
 
@@ -1138,7 +1345,10 @@ async function main() {
     $("npy-y").value = "";
     loadData("npy-y");
   });
-  $("csv-file").addEventListener("change", async (e) => (await takeUpload(e.target, "csv", [".csv", ".txt", ".tsv"], "a .csv file", "csv-file-error")) && loadData("csv"));
+  $("csv-file").addEventListener(
+    "change",
+    async (e) => (await takeUpload(e.target, "csv", [".csv", ".txt", ".tsv"], "a .csv file", "csv-file-error")) && loadData("csv"),
+  );
   $("csv-label").addEventListener("change", () => loadData("csv-label"));
   $("csv-header").addEventListener("change", () => loadData("csv-label"));
   $("csv-nolabel").addEventListener("change", () => {

@@ -159,7 +159,15 @@ export function histogramChart(t, { width = 520, height = 220 } = {}) {
   if (t.gridMin > dlo) clip.append(el("rect", { x: plot.x0, y: plot.y1, width: sx(t.gridMin) - plot.x0, height: plot.y0 - plot.y1 }));
   if (t.gridMax < dhi) clip.append(el("rect", { x: sx(t.gridMax), y: plot.y1, width: plot.x1 - sx(t.gridMax), height: plot.y0 - plot.y1 }));
   svg.append(clip);
-  axes(svg, plot, { xTicks: niceTicks(dlo, dhi, 5), yTicks, sx, sy: (v) => sy(v - 1), xLabel: "value (float)", yLabel: "count (log)", yFmt: (v) => (v === 1 ? "0" : v >= 1000 ? `${v / 1000}k` : String(v)) });
+  axes(svg, plot, {
+    xTicks: niceTicks(dlo, dhi, 5),
+    yTicks,
+    sx,
+    sy: (v) => sy(v - 1),
+    xLabel: "value (float)",
+    yLabel: "count (log)",
+    yFmt: (v) => (v === 1 ? "0" : v >= 1000 ? `${v / 1000}k` : String(v)),
+  });
   const bw = (hi - lo) / counts.length;
   const bars = el("g", { class: "bars" });
   counts.forEach((c, i) => {
@@ -179,10 +187,19 @@ export function histogramChart(t, { width = 520, height = 220 } = {}) {
     rug.append(el("line", { x1: x, x2: x, y1: ry, y2: ry + 6 }));
   }
   svg.append(rug);
-  svg.append(el("text", { x: plot.x0, y: ry + 18, class: "rug-label" }, `int8 grid: ${every === 1 ? "a tick per code" : `a tick every ${every} codes`}, step ${fmt(t.scale)}`));
+  svg.append(
+    el(
+      "text",
+      { x: plot.x0, y: ry + 18, class: "rug-label" },
+      `int8 grid: ${every === 1 ? "a tick per code" : `a tick every ${every} codes`}, step ${fmt(t.scale)}`,
+    ),
+  );
   // min / max markers; labels side by side when there is room, else on two lines, and
   // always inside the plot.
-  const labels = [[t.min, "min"], [t.max, "max"]].map(([v, name]) => ({ x: sx(v), text: `${name} ${fmt(v)}`, name }));
+  const labels = [
+    [t.min, "min"],
+    [t.max, "max"],
+  ].map(([v, name]) => ({ x: sx(v), text: `${name} ${fmt(v)}`, name }));
   const [mn, mx] = labels;
   const overlap = mn.x + 3 + textWidth(mn.text) > mx.x - 3 - textWidth(mx.text);
   for (const l of labels) {
@@ -216,7 +233,13 @@ export function barChart({ values, xLabel, yLabel, title, width = 520, height = 
   axes(svg, plot, { xTicks, yTicks, sx, sy, xLabel, yLabel });
   const g = el("g", { class: "bars" });
   values.forEach((v, i) => {
-    const r = el("rect", { x: plot.x0 + i * bw + bw * 0.1, y: sy(v), width: Math.max(bw * 0.8, 0.6), height: plot.y0 - sy(v), class: i === highlight ? "hl" : undefined });
+    const r = el("rect", {
+      x: plot.x0 + i * bw + bw * 0.1,
+      y: sy(v),
+      width: Math.max(bw * 0.8, 0.6),
+      height: plot.y0 - sy(v),
+      class: i === highlight ? "hl" : undefined,
+    });
     r.append(el("title", {}, `channel ${i}: ${fmt(v, 4)}`));
     g.append(r);
   });

@@ -12,8 +12,22 @@ import { compareSentences, humanError, pct, plural } from "./format.js";
 import { startWorker } from "./rpc.js";
 
 const PRESETS = {
-  seed: { title: "Seed MLP", layers: [{ type: "dense", units: 64, activation: "relu" }, { type: "dense", units: 10, activation: "softmax" }], epochs: 2 },
-  digits: { title: "Digits MLP", layers: [{ type: "dense", units: 32, activation: "relu" }, { type: "dense", units: 10, activation: "softmax" }], epochs: 10 },
+  seed: {
+    title: "Seed MLP",
+    layers: [
+      { type: "dense", units: 64, activation: "relu" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+    epochs: 2,
+  },
+  digits: {
+    title: "Digits MLP",
+    layers: [
+      { type: "dense", units: 32, activation: "relu" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+    epochs: 10,
+  },
 };
 const DATA = { random: "random data (1000 × 32, like the seed)", digits: "handwritten digits (1797 × 64)" };
 
@@ -88,7 +102,19 @@ class LitequantDemo extends HTMLElement {
         msg.textContent = `Training: epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(4)}`;
         h.loss.push(p.loss);
         h.valLoss.push(p.valLoss);
-        mountChart(chart, (width) => lineChart({ series: [{ name: "train loss", values: h.loss, cls: "s-train" }, { name: "test loss", values: h.valLoss, cls: "s-test" }], xLabel: "epoch", yLabel: "loss", xMax: epochs, height: 170, width }));
+        mountChart(chart, (width) =>
+          lineChart({
+            series: [
+              { name: "train loss", values: h.loss, cls: "s-train" },
+              { name: "test loss", values: h.valLoss, cls: "s-test" },
+            ],
+            xLabel: "epoch",
+            yLabel: "loss",
+            xMax: epochs,
+            height: 170,
+            width,
+          }),
+        );
       });
       msg.textContent = "Calibrating and quantizing…";
       await this.worker.call("quantize", { modes: { int8: true, float16: true, dynamic: false }, io: "int8", calibRows: 100 });
@@ -96,7 +122,12 @@ class LitequantDemo extends HTMLElement {
       const cmp = await this.worker.call("compare", { calibration: null });
       progress.value = epochs + 2;
       // One figure per file: the first output's accuracy (these demos classify).
-      const rows = cmp.rows.map((r) => ({ label: r.label, size: r.size, accuracy: r.outputs[0]?.accuracy ?? NaN, agreement: r.key === "float32" ? NaN : r.outputs[0]?.agreement ?? NaN }));
+      const rows = cmp.rows.map((r) => ({
+        label: r.label,
+        size: r.size,
+        accuracy: r.outputs[0]?.accuracy ?? NaN,
+        agreement: r.key === "float32" ? NaN : (r.outputs[0]?.agreement ?? NaN),
+      }));
       table.querySelector("tbody").replaceChildren(
         ...rows.map((r) => {
           const tr = document.createElement("tr");

@@ -84,7 +84,10 @@ export function compareSentences(rows) {
     let s = `${r.label} takes ${pct(ratio, 0)} of the float32 file's bytes (${kib(r.size)} vs ${kib(float.size)})`;
     if (Number.isFinite(r.accuracy) && Number.isFinite(float.accuracy)) {
       const d = 100 * (r.accuracy - float.accuracy);
-      s += d === 0 ? " with the same accuracy" : `; its accuracy is ${Math.abs(d).toFixed(1)} points ${d > 0 ? "higher" : "lower"} (${pct(r.accuracy)} vs ${pct(float.accuracy)})`;
+      s +=
+        d === 0
+          ? " with the same accuracy"
+          : `; its accuracy is ${Math.abs(d).toFixed(1)} points ${d > 0 ? "higher" : "lower"} (${pct(r.accuracy)} vs ${pct(float.accuracy)})`;
     }
     if (Number.isFinite(r.agreement)) s += `, and it predicts the float32 model's class for ${pct(r.agreement)} of the rows`;
     parts.push(`${s}.`);

@@ -61,7 +61,12 @@ export function renderGraph(box, g, onTip) {
     li.append(head);
     if (acts.length) li.append(row("in ", acts));
     if (consts.length) li.append(row("constants ", consts, "const"));
-    li.append(row("out ", op.outputs.filter((i) => i >= 0)));
+    li.append(
+      row(
+        "out ",
+        op.outputs.filter((i) => i >= 0),
+      ),
+    );
     list.append(li);
   }
   list.append(io(g.outputs, "output"));

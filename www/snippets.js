@@ -47,7 +47,10 @@ export function pythonSnippet(filename, io, values) {
   }
   lines.push('interpreter.set_tensor(inp["index"], x)', "interpreter.invoke()", 'y_raw = interpreter.get_tensor(out["index"])');
   if (out.dtype in RANGE) {
-    lines.push(`scale, zero_point = out["quantization"]  # ${f32(out.scale)}, ${out.zeroPoint}`, "y = (y_raw.astype(np.float32) - zero_point) * np.float32(scale)");
+    lines.push(
+      `scale, zero_point = out["quantization"]  # ${f32(out.scale)}, ${out.zeroPoint}`,
+      "y = (y_raw.astype(np.float32) - zero_point) * np.float32(scale)",
+    );
   } else {
     lines.push("y = y_raw");
   }

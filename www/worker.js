@@ -66,7 +66,10 @@ async function loadDataset(args) {
         ...lq.loadNpy(new Uint8Array(args.x), args.y ? new Uint8Array(args.y) : null),
       };
     case "csv":
-      return { name: args.name, ...lq.loadCsv(new Uint8Array(args.bytes), { name: args.name, label: args.label, header: args.header, labelled: args.labelled }) };
+      return {
+        name: args.name,
+        ...lq.loadCsv(new Uint8Array(args.bytes), { name: args.name, label: args.label, header: args.header, labelled: args.labelled }),
+      };
     // "images": an image folder (decoded to rows) plugs in here, as one more case that
     // returns the same {x, y, rows, features, sampleShape, labelled, …}.
     default:
@@ -114,7 +117,15 @@ function variantMeta(v) {
 function ioDetails(bytes) {
   const it = new lq.Interpreter(bytes);
   try {
-    const pick = (d) => ({ index: d.index, name: d.name, dtype: d.dtype, shape: d.shape, shapeSignature: d.shapeSignature, scale: d.scale, zeroPoint: d.zeroPoint });
+    const pick = (d) => ({
+      index: d.index,
+      name: d.name,
+      dtype: d.dtype,
+      shape: d.shape,
+      shapeSignature: d.shapeSignature,
+      scale: d.scale,
+      zeroPoint: d.zeroPoint,
+    });
     return { inputs: it.getInputDetails().map(pick), outputs: it.getOutputDetails().map(pick) };
   } finally {
     it.free();
@@ -130,11 +141,18 @@ function ioDetails(bytes) {
 function evaluationSet(calibration) {
   const d = state.data;
   const f = d.features;
-  if (d.test.rows) return { x: d.test.x, y: d.labelled ? d.test.y : null, rows: d.test.rows, what: `the held-out test set (${d.test.rows} rows)`, kind: "test" };
+  if (d.test.rows)
+    return { x: d.test.x, y: d.labelled ? d.test.y : null, rows: d.test.rows, what: `the held-out test set (${d.test.rows} rows)`, kind: "test" };
   const same = calibration && calibration.name === d.name;
   if (!same) {
     const trained = !state.imported && d.labelled && state.modelInfo?.dataName === d.name ? "; the model was trained on them" : "";
-    return { x: d.train.x, y: d.labelled ? d.train.y : null, rows: d.train.rows, what: `all ${d.train.rows} rows of ${d.name} (no test set; none were used for calibration${trained})`, kind: "rest" };
+    return {
+      x: d.train.x,
+      y: d.labelled ? d.train.y : null,
+      rows: d.train.rows,
+      what: `all ${d.train.rows} rows of ${d.name} (no test set; none were used for calibration${trained})`,
+      kind: "rest",
+    };
   }
   const used = Math.min(calibration.rows, d.train.rows);
   if (d.train.rows > used) {
@@ -148,7 +166,13 @@ function evaluationSet(calibration) {
       kind: "rest",
     };
   }
-  return { x: d.train.x, y: d.labelled ? d.train.y : null, rows: d.train.rows, what: `the ${d.train.rows} calibration rows themselves (no other rows: in-sample)`, kind: "calibration" };
+  return {
+    x: d.train.x,
+    y: d.labelled ? d.train.y : null,
+    rows: d.train.rows,
+    what: `the ${d.train.rows} calibration rows themselves (no other rows: in-sample)`,
+    kind: "calibration",
+  };
 }
 
 /**
@@ -351,7 +375,8 @@ const handlers = {
     const added = [];
     const put = (v) => {
       const old = state.variants.get(v.key);
-      if (old) v.filename = old.filename; // the same variant again (same data): replaced
+      if (old)
+        v.filename = old.filename; // the same variant again (same data): replaced
       else {
         const taken = new Set([...state.variants.values()].map((o) => o.filename));
         const base = v.filename.replace(/\.tflite$/, "");
@@ -361,7 +386,15 @@ const handlers = {
       added.push(v);
     };
     if (!state.variants.has("float32")) {
-      put({ key: "float32", label: "float32", mode: "float32", io: "float32", filename: "model_float32.tflite", bytes: convertWith(() => {}), calibration: null });
+      put({
+        key: "float32",
+        label: "float32",
+        mode: "float32",
+        io: "float32",
+        filename: "model_float32.tflite",
+        bytes: convertWith(() => {}),
+        calibration: null,
+      });
     }
     let report = null;
     const calKey = `${d.name}|${rows}`;
@@ -388,14 +421,30 @@ const handlers = {
         report.evaluationWhat = ev.what;
         report.calibrationName = d.name;
         progress({ phase: "writing int8", done: 1, total: 1 });
-        put({ key: `int8-${io}|${calKey}`, label: `int8 (${io} io)`, mode: "int8", io, filename: `model_quant_int8_${io}io.tflite`, bytes: conv.convert(), calibration });
+        put({
+          key: `int8-${io}|${calKey}`,
+          label: `int8 (${io} io)`,
+          mode: "int8",
+          io,
+          filename: `model_quant_int8_${io}io.tflite`,
+          bytes: conv.convert(),
+          calibration,
+        });
       } finally {
         conv.free();
       }
     }
     if (modes.dynamic) {
       progress({ phase: "dynamic range", done: 1, total: 1 });
-      put({ key: "dynamic", label: "dynamic range", mode: "dynamic", io: "float32", filename: "model_quant_dynamic.tflite", bytes: convertWith((c) => (c.optimizations = ["DEFAULT"])), calibration: null });
+      put({
+        key: "dynamic",
+        label: "dynamic range",
+        mode: "dynamic",
+        io: "float32",
+        filename: "model_quant_dynamic.tflite",
+        bytes: convertWith((c) => (c.optimizations = ["DEFAULT"])),
+        calibration: null,
+      });
     }
     if (modes.float16) {
       progress({ phase: "float16", done: 1, total: 1 });
@@ -487,7 +536,7 @@ const handlers = {
 
   /** The graph of a variant (or of the float model) for the graph view. */
   describe({ key }) {
-    const bytes = key ? state.variants.get(key)?.bytes : state.imported?.bytes ?? floatBytes();
+    const bytes = key ? state.variants.get(key)?.bytes : (state.imported?.bytes ?? floatBytes());
     if (!bytes) throw new Error("no such file");
     return lq.describeModel(bytes);
   },

@@ -21,8 +21,7 @@ const PY = path.join(ROOT, ".venv/bin/python");
 const SINE = readFileSync(path.join(ROOT, "tests/fixtures/real-models/sine_float/sine_float.tflite"));
 const UNSUPPORTED = readFileSync(path.join(ROOT, "tests/fixtures/app/unsupported_ops.tflite"));
 const text = (page, sel) => page.locator(sel).innerText();
-const compareRows = (page) =>
-  page.locator("#compare-table tbody tr").evaluateAll((rows) => rows.map((r) => ({ ...r.dataset, text: r.innerText })));
+const compareRows = (page) => page.locator("#compare-table tbody tr").evaluateAll((rows) => rows.map((r) => ({ ...r.dataset, text: r.innerText })));
 
 async function save(page, selector, name) {
   const [dl] = await Promise.all([page.waitForEvent("download"), page.click(selector)]);
@@ -72,7 +71,10 @@ async function main() {
       assert(/does not support yet: L2_NORMALIZATION \(builtin code 11, version 1\)/.test(e), e);
       // The reader reports what it finds; every op named must be one of the file's two.
       const named = [...e.matchAll(/([A-Z][A-Z0-9_]+) \(builtin code/g)].map((m) => m[1]);
-      assert(named.every((n) => ["L2_NORMALIZATION", "LOCAL_RESPONSE_NORMALIZATION"].includes(n)), `unexpected ops named: ${named}`);
+      assert(
+        named.every((n) => ["L2_NORMALIZATION", "LOCAL_RESPONSE_NORMALIZATION"].includes(n)),
+        `unexpected ops named: ${named}`,
+      );
       assert(await page.locator("#imported").isHidden(), "the refused model must not be loaded");
       await shots(page, "byo-12-unsupported", "#model");
     });
@@ -104,7 +106,9 @@ async function main() {
       assert(await page.isDisabled("#train-btn"), "no data: Train must be disabled");
       assert(await page.locator("#data-fit").isHidden(), "the mismatch message must go with the data");
       await page.setInputFiles("#npy-x", file("unit_x.npy", npy("<f4", [unitX.length, 1], unitX)));
-      await page.waitForFunction(() => /unit_x\.npy — 200 rows, 1 feature, no labels \(representative data only/.test(document.getElementById("data-summary").textContent));
+      await page.waitForFunction(() =>
+        /unit_x\.npy — 200 rows, 1 feature, no labels \(representative data only/.test(document.getElementById("data-summary").textContent),
+      );
       assert(await page.locator("#split-fields").isHidden(), "no labels: the test split has no meaning");
       assert(await page.locator("#data-fit").isHidden(), "the data fits the model now");
       assert(await page.isEnabled("#quantize-btn"), "data chosen for the model: Quantize is enabled");
@@ -153,7 +157,9 @@ async function main() {
       const rel = (a, b) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
       assert(rel(Number(row.mae), lite.mae) < 1e-4, `MAE page ${row.mae} vs LiteRT ${lite.mae}`);
       assert(rel(Number(row.sqnr), lite.sqnr) < 1e-4, `SQNR page ${row.sqnr} vs LiteRT ${lite.sqnr}`);
-      console.log(`     sine int8 vs float32 on 400 rows: page MAE ${Number(row.mae).toPrecision(5)} SQNR ${Number(row.sqnr).toFixed(2)} dB; LiteRT MAE ${lite.mae.toPrecision(5)} SQNR ${lite.sqnr.toFixed(2)} dB`);
+      console.log(
+        `     sine int8 vs float32 on 400 rows: page MAE ${Number(row.mae).toPrecision(5)} SQNR ${Number(row.sqnr).toFixed(2)} dB; LiteRT MAE ${lite.mae.toPrecision(5)} SQNR ${lite.sqnr.toFixed(2)} dB`,
+      );
       for (const r of rows) {
         const [med, lo, hi] = [r.latencyMedian, r.latencyMin, r.latencyMax].map(Number);
         assert(lo > 0 && lo <= med && med <= hi, `latency of ${r.key}: ${lo} ${med} ${hi}`);
@@ -170,7 +176,8 @@ async function main() {
       await quantizeAndWait(page);
       let rows = await compareRows(page);
       const labels = rows.map((r) => r.text.split("\n")[0]);
-      for (const l of ["float32", "int8 (int8 io)", "int8 (uint8 io)", "int8 (float32 io)", "float16", "dynamic range"]) assert(labels.includes(l), `missing ${l}: ${labels}`);
+      for (const l of ["float32", "int8 (int8 io)", "int8 (uint8 io)", "int8 (float32 io)", "float16", "dynamic range"])
+        assert(labels.includes(l), `missing ${l}: ${labels}`);
       assert(rows.filter((r) => r.model === "int8").length === 4, `two int8-io files (two data sets), one uint8, one float io: ${labels}`);
       await page.click('button[aria-label="Remove model_quant_dynamic.tflite"]');
       await page.waitForFunction(() => !document.querySelector('#compare-table tr[data-model="dynamic"]'));
@@ -182,7 +189,16 @@ async function main() {
       const want = (await page.locator(".file-card").evaluateAll((cs) => cs.map((c) => c.dataset.filename))).concat("litequant_report.json").sort();
       assert(JSON.stringify(names) === JSON.stringify(want), `zip holds ${names}, expected ${want}`);
       const saved = readFileSync(int8Path);
-      const inZip = zip[path.basename(await page.locator(`.file-card[data-key="${rows.find((r) => r.model === "int8" && r.text.includes("sine_x.npy") && r.text.includes("int8 (int8 io)")).key}"]`).getAttribute("data-filename"))];
+      const inZip =
+        zip[
+          path.basename(
+            await page
+              .locator(
+                `.file-card[data-key="${rows.find((r) => r.model === "int8" && r.text.includes("sine_x.npy") && r.text.includes("int8 (int8 io)")).key}"]`,
+              )
+              .getAttribute("data-filename"),
+          )
+        ];
       assert(Buffer.compare(Buffer.from(inZip), saved) === 0, "the zipped int8 file differs from the downloaded one");
       await shots(page, "byo-07-variants", "#compare");
       await shots(page, "byo-07-downloads", "#download");
@@ -195,9 +211,14 @@ async function main() {
       const tryRows = await page.locator("#try-table tbody tr").count();
       assert(tryRows === (await page.locator(".file-card").count()), "one Try row per file");
       const card = page.locator('.file-card[data-filename="model_quant_int8_uint8io.tflite"]');
-      const io = await card.locator("table.io tbody tr").evaluateAll((rs) => rs.map((r) => ({ ...r.dataset, cells: [...r.children].map((c) => c.textContent) })));
+      const io = await card
+        .locator("table.io tbody tr")
+        .evaluateAll((rs) => rs.map((r) => ({ ...r.dataset, cells: [...r.children].map((c) => c.textContent) })));
       assert(io.length === 2 && io.every((r) => r.dtype === "uint8"), `uint8 io rows: ${JSON.stringify(io)}`);
-      assert(io.every((r) => Number(r.cells[4]) > 0 && Number.isInteger(Number(r.cells[5]))), `scale / zero point: ${JSON.stringify(io)}`);
+      assert(
+        io.every((r) => Number(r.cells[4]) > 0 && Number.isInteger(Number(r.cells[5]))),
+        `scale / zero point: ${JSON.stringify(io)}`,
+      );
       const code = await card.locator("code.py").textContent();
       assert(code.includes("1.5708") && code.includes('Interpreter(model_path="model_quant_int8_uint8io.tflite")'), code);
       const dir = mkdtempSync(path.join(tmpdir(), "litequant-snippet-"));
@@ -215,7 +236,10 @@ async function main() {
         rmSync(dir, { recursive: true, force: true });
       }
       await shots(page, "byo-06-try", "#try");
-      await card.locator("details.snippet").first().evaluate((d) => (d.open = true));
+      await card
+        .locator("details.snippet")
+        .first()
+        .evaluate((d) => (d.open = true));
       await shots(page, "byo-06-file-card", '.file-card[data-filename="model_quant_int8_uint8io.tflite"]');
     });
 
@@ -250,7 +274,7 @@ async function main() {
 
     await check("2: a CSV without a label column is representative data; labelled data with a 0 % test split is a normal state", async () => {
       let csv = "x\n";
-      for (let i = 0; i < 300; i++) csv += `${((i * 7) % 300) * (2 * Math.PI / 299)}\n`;
+      for (let i = 0; i < 300; i++) csv += `${((i * 7) % 300) * ((2 * Math.PI) / 299)}\n`;
       await page.check('input[name="source"][value="csv"]');
       await page.check("#csv-nolabel");
       await page.setInputFiles("#csv-file", file("angles.csv", csv, "text/csv"));
@@ -260,12 +284,14 @@ async function main() {
       assert(await page.locator("#compare-error").isHidden(), "no error without a test set");
       // Labels (as a dummy column) and a 0 % split: no error, compare on the rows calibration did not use.
       let lab = "x,y\n";
-      for (let i = 0; i < 300; i++) lab += `${((i * 7) % 300) * (2 * Math.PI / 299)},0\n`;
+      for (let i = 0; i < 300; i++) lab += `${((i * 7) % 300) * ((2 * Math.PI) / 299)},0\n`;
       await page.uncheck("#csv-nolabel");
       await page.fill("#test-pct", "0");
       await page.press("#test-pct", "Tab");
       await page.setInputFiles("#csv-file", file("angles_y.csv", lab, "text/csv"));
-      await page.waitForFunction(() => /angles_y\.csv — 300 training \+ 0 test rows, 1 feature, 1 class;/.test(document.getElementById("data-summary").textContent));
+      await page.waitForFunction(() =>
+        /angles_y\.csv — 300 training \+ 0 test rows, 1 feature, 1 class;/.test(document.getElementById("data-summary").textContent),
+      );
       await quantizeAndWait(page);
       assert((await text(page, "#status")) === "Done.", await text(page, "#status"));
       assert((await text(page, "#compare-note")).includes("Measured on the 200 rows calibration did not use (no test set"), await text(page, "#compare-note"));
@@ -285,7 +311,11 @@ async function main() {
     await check("8, labels.txt: a classifier: captions name their data; softmax's fixed range explained; class names written to labels.txt", async () => {
       await page.click("#clear-import");
       await page.setInputFiles("#csv-file", file("iris_like.csv", iris, "text/csv"));
-      await page.waitForFunction(() => /iris_like\.csv — 120 training \+ 30 test rows, 3 features, 3 classes \(setosa, versicolor, virginica\)/.test(document.getElementById("data-summary").textContent));
+      await page.waitForFunction(() =>
+        /iris_like\.csv — 120 training \+ 30 test rows, 3 features, 3 classes \(setosa, versicolor, virginica\)/.test(
+          document.getElementById("data-summary").textContent,
+        ),
+      );
       await page.fill("#epochs", "30");
       await page.click("#train-btn");
       await waitAttr(page, "#train", "data-state", ["done"]);
@@ -320,7 +350,9 @@ async function main() {
       await page.check('input[name="source"][value="npy"]');
       const x3 = Float32Array.from({ length: 40 * 64 }, (_, i) => (i % 17) / 16);
       await page.setInputFiles("#npy-x", file("cube.npy", npy("<f4", [40, 8, 8], x3)));
-      await page.waitForFunction(() => /cube\.npy — 40 rows, 64 features \(each sample \[8,8\] is flattened to 64 features\)/.test(document.getElementById("data-summary").textContent));
+      await page.waitForFunction(() =>
+        /cube\.npy — 40 rows, 64 features \(each sample \[8,8\] is flattened to 64 features\)/.test(document.getElementById("data-summary").textContent),
+      );
       await page.check('input[name="source"][value="random"]');
       await page.fill("#rnd-classes", "1");
       await page.press("#rnd-classes", "Tab");
@@ -377,10 +409,12 @@ async function main() {
             if (!svg.getClientRects().length) continue;
             const box = svg.getBoundingClientRect();
             const m = [...svg.querySelectorAll(".marker-label")].map((t) => t.getBoundingClientRect());
-            if (m.length === 2 && !(m[0].right <= m[1].left || m[1].right <= m[0].left || m[0].bottom <= m[1].top || m[1].bottom <= m[0].top)) out.push(`overlap in ${svg.querySelector("title")?.textContent}`);
+            if (m.length === 2 && !(m[0].right <= m[1].left || m[1].right <= m[0].left || m[0].bottom <= m[1].top || m[1].bottom <= m[0].top))
+              out.push(`overlap in ${svg.querySelector("title")?.textContent}`);
             for (const t of svg.querySelectorAll("text")) {
               const r = t.getBoundingClientRect();
-              if (r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5)) out.push(`'${t.textContent}' outside ${svg.querySelector("title")?.textContent}`);
+              if (r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5))
+                out.push(`'${t.textContent}' outside ${svg.querySelector("title")?.textContent}`);
             }
           }
           return out;
@@ -391,9 +425,40 @@ async function main() {
       await shots(page, "byo-10-histograms", "#tensor-cards");
     });
 
+    await check("try: a picked image becomes the sample of an 8×8 digits model", async () => {
+      await page.selectOption("#preset", "digits");
+      await page.waitForFunction(() => document.getElementById("data-summary").textContent.includes("handwritten digits"));
+      await page.fill("#epochs", "3");
+      await page.click("#train-btn");
+      await waitAttr(page, "#train", "data-state", ["done"]);
+      await quantizeAndWait(page);
+      const png = await page.evaluate(async () => {
+        const c = new OffscreenCanvas(32, 32);
+        const g = c.getContext("2d");
+        g.fillStyle = "#000";
+        g.fillRect(0, 0, 32, 32);
+        g.fillStyle = "#fff";
+        g.fillRect(12, 4, 8, 24); // a "1"
+        return Array.from(new Uint8Array(await (await c.convertToBlob({ type: "image/png" })).arrayBuffer()));
+      });
+      await page.setInputFiles("#sample-image", file("one.png", png, "image/png"));
+      await page.waitForFunction(() => document.getElementById("sample-text").value.split(",").length === 64);
+      const v = (await page.inputValue("#sample-text")).split(",").map(Number);
+      assert(Math.min(...v) === 0 && Math.max(...v) === 1 && v[8 * 4 + 3] === 1 && v[8 * 4] === 0, `grey levels ${v}`);
+      await page.click("#try-btn");
+      await page.waitForFunction(
+        () => document.querySelectorAll("#try-table tbody tr").length >= 3 && document.querySelector("#try-table td strong")?.textContent.startsWith("argmax"),
+      );
+      await shots(page, "byo-try-image", "#try");
+    });
+
     await check("14: a second build with nothing changed skips wasm-bindgen and wasm-opt", async () => {
       const before = readFileSync(path.join(ROOT, "pkg/litequant_bg.wasm"));
-      const r = spawnSync("bash", [path.join(ROOT, "scripts/build.sh")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, CARGO_BUILD_JOBS: process.env.CARGO_BUILD_JOBS ?? "2" } });
+      const r = spawnSync("bash", [path.join(ROOT, "scripts/build.sh")], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, CARGO_BUILD_JOBS: process.env.CARGO_BUILD_JOBS ?? "2" },
+      });
       assert(r.status === 0, `build failed: ${r.stderr}`);
       assert(r.stdout.includes("pkg/ is up to date (same .wasm from cargo, same tools and flags): wasm-bindgen and wasm-opt skipped"), r.stdout);
       assert(!r.stdout.includes("wasm-opt -O3"), "wasm-opt ran again");
@@ -405,12 +470,17 @@ async function main() {
       const demo = page.locator("litequant-demo").first();
       await demo.locator("button").first().click();
       await page.waitForFunction(() => document.querySelector("litequant-demo")?.dataset.state === "done", null, { timeout: 120_000 });
-      const rows = await demo.locator("tbody tr").evaluateAll((rs) => rs.map((r) => ({ label: r.children[0].textContent, acc: Number(r.dataset.accuracy), size: Number(r.dataset.size) })));
+      const rows = await demo
+        .locator("tbody tr")
+        .evaluateAll((rs) => rs.map((r) => ({ label: r.children[0].textContent, acc: Number(r.dataset.accuracy), size: Number(r.dataset.size) })));
       const s = await demo.locator(".sentence").innerText();
       const f = rows.find((r) => r.label === "float32");
       for (const r of rows.filter((r) => r !== f)) {
         const share = `${((100 * r.size) / f.size).toFixed(0)} %`;
-        assert(s.includes(`${r.label} takes ${share} of the float32 file's bytes (${(r.size / 1024).toFixed(1)} KiB vs ${(f.size / 1024).toFixed(1)} KiB)`), `${r.label}: ${s}`);
+        assert(
+          s.includes(`${r.label} takes ${share} of the float32 file's bytes (${(r.size / 1024).toFixed(1)} KiB vs ${(f.size / 1024).toFixed(1)} KiB)`),
+          `${r.label}: ${s}`,
+        );
         const d = 100 * (r.acc - f.acc);
         const acc = d === 0 ? "with the same accuracy" : `accuracy is ${Math.abs(d).toFixed(1)} points ${d > 0 ? "higher" : "lower"}`;
         assert(s.includes(acc), `${r.label} accuracy: ${s}`);
@@ -424,7 +494,11 @@ async function main() {
       await page.goto(url, { waitUntil: "load" });
       await page.waitForFunction(() => document.body.dataset.restored === "1", null, { timeout: 60_000 });
       await page.click("#start-over");
-      await page.waitForFunction(() => document.body.dataset.ready === "1" && document.getElementById("data-summary").textContent.startsWith("Loaded: random"), null, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => document.body.dataset.ready === "1" && document.getElementById("data-summary").textContent.startsWith("Loaded: random"),
+        null,
+        { timeout: 60_000 },
+      );
       assert(!(await page.evaluate(() => document.body.dataset.restored)), "the session came back after Start over");
       assert((await page.locator(".file-card").count()) === 0, "files left after Start over");
     });

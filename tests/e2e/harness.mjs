@@ -11,7 +11,15 @@ import { startServer } from "../../scripts/serve.mjs";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const RESULTS = path.join(ROOT, "test-results");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
@@ -28,7 +36,11 @@ export async function launch(prefix) {
   const origin = new URL(url).origin;
   const userDataDir = mkdtempSync(path.join(tmpdir(), `litequant-${prefix}-`));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, acceptDownloads: true, viewport: DESKTOP,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    acceptDownloads: true,
+    viewport: DESKTOP,
   });
   const offOrigin = [];
   const pageErrors = [];
@@ -73,7 +85,10 @@ export async function launch(prefix) {
 
 /** Waits until `sel`'s attribute `attr` is one of `values`. */
 export async function waitAttr(page, sel, attr, values, timeout = 120_000) {
-  await page.waitForFunction(([sel, attr, values]) => values.includes(document.querySelector(sel)?.getAttribute(attr)), [sel, attr, values], { timeout, polling: 100 });
+  await page.waitForFunction(([sel, attr, values]) => values.includes(document.querySelector(sel)?.getAttribute(attr)), [sel, attr, values], {
+    timeout,
+    polling: 100,
+  });
 }
 
 /** The visible text of a field error (waits for it to show). */
@@ -88,7 +103,10 @@ export async function fieldError(page, id) {
  * test-results/<name>-1280.png and <name>-390.png. Restores the desktop size.
  */
 export async function shots(page, name, selector) {
-  for (const [vp, tag] of [[DESKTOP, "1280"], [PHONE, "390"]]) {
+  for (const [vp, tag] of [
+    [DESKTOP, "1280"],
+    [PHONE, "390"],
+  ]) {
     await page.setViewportSize(vp);
     await page.waitForTimeout(150); // charts redraw at the new width
     const p = path.join(RESULTS, `${name}-${tag}.png`);
