@@ -10,6 +10,9 @@ const tf = globalThis.tf;
 let tflite;
 const params = new URLSearchParams(location.search);
 const QUICK = params.has("quick");
+/// `?only=kernels,train,convert,infer` runs a subset (development; `npm run bench` runs all).
+const ONLY = params.get("only")?.split(",") ?? null;
+const want = (part) => !ONLY || ONLY.includes(part);
 const RUNS = QUICK ? 3 : 5;
 const records = [];
 const logEl = document.getElementById("log");
@@ -29,7 +32,8 @@ function stats(values) {
 function record(workload, system, unit, values, extra = {}) {
   const r = { workload, system, unit, ...stats(values), ...extra };
   records.push(r);
-  log(`${workload} | ${system}: ${r.median.toPrecision(4)} ${unit} (min ${r.min.toPrecision(4)}, max ${r.max.toPrecision(4)}, ${r.runs} runs)`);
+  const via = r.path ? ` (${r.path})` : "";
+  log(`${workload} | ${system}${via}: ${r.median.toPrecision(4)} ${unit} (min ${r.min.toPrecision(4)}, max ${r.max.toPrecision(4)}, ${r.runs} runs)`);
   return r;
 }
 
@@ -46,10 +50,21 @@ function randomData(n, d, classes, seed) {
   return { x, y };
 }
 
+/// Warm-up before any timing: wasm functions start in V8's baseline tier (Liftoff) and are
+/// recompiled by TurboFan in the background once hot; the optimized code is only used from
+/// the next call on. One warm-up call is not enough (a kernel measured 17.5 GMAC/s after
+/// one call, 28 on a warmed-up page), so run `step` for at least `ms` milliseconds and
+/// `calls` calls, then yield to the event loop once.
+async function warmUp(step, isAsync, ms = QUICK ? 100 : 300, calls = 5) {
+  const t0 = performance.now();
+  for (let i = 0; i < calls || performance.now() - t0 < ms; i++) isAsync ? await step() : step();
+  await tick();
+}
+
 /// Times `step` (sync or async) in loops of `n` iterations sized to ~targetMs; returns
-/// µs per call for each of `runs` runs (after a warm-up run).
+/// µs per call for each of `runs` runs (after a time-based warm-up).
 async function timeLoop(step, isAsync, targetMs = QUICK ? 20 : 50, runs = RUNS) {
-  for (let i = 0; i < 3; i++) isAsync ? await step() : step();
+  await warmUp(step, isAsync);
   let n = 1;
   for (;;) {
     const t0 = performance.now();
@@ -77,6 +92,71 @@ const ARCHS = [
   { name: "784-256-10", d: 784, hidden: 256 },
 ];
 const N_TRAIN = 10000;
+
+// ---------------------------------------------------------------------------------------
+// CNN training: the digits CNN of the app (Conv2D(8, 3, relu) → MaxPooling2D(2) → Flatten →
+// Dense(10, softmax) on 8×8×1), Adam(1e-3), batch 32, the same random data for everyone.
+
+const CNN = { name: "digits CNN 8x8x1 conv8-pool-dense10", d: 64, n: 4000 };
+
+async function trainCnnOurs(data) {
+  const m = lq.Sequential.fromConfig({
+    inputShape: [8, 8, 1],
+    seed: 0,
+    layers: [
+      { type: "conv2d", filters: 8, kernelSize: 3, activation: "relu" },
+      { type: "maxPooling2d", poolSize: 2 },
+      { type: "flatten" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+  });
+  m.compile({ optimizer: { type: "adam", learningRate: 1e-3 }, loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
+  const x = { data: data.x, shape: [CNN.n, 8, 8, 1] };
+  const opts = { batchSize: 32, shuffle: true, seed: 0 };
+  m.fitEpoch(x, data.y, opts, 0); // warm-up
+  const v = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    m.fitEpoch(x, data.y, opts, r + 1);
+    v.push(CNN.n / ((performance.now() - t0) / 1000));
+    await tick();
+  }
+  record(`train ${CNN.name}`, "litequant", "samples/s", v);
+}
+
+async function trainCnnTfjs(data, backend) {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const n = backend === "cpu" ? 1000 : CNN.n;
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 8, kernelSize: 3, activation: "relu" }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+  const xs = tf.tensor4d(data.x.subarray(0, n * 64), [n, 8, 8, 1]);
+  const ys = tf.tensor1d(Float32Array.from(data.y.subarray(0, n)));
+  try {
+    await model.fit(xs.slice([0, 0, 0, 0], [320, 8, 8, 1]), ys.slice([0], [320]), { batchSize: 32, epochs: 1, verbose: 0 }); // warm-up
+    const v = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      await model.fit(xs, ys, { batchSize: 32, epochs: 1, shuffle: true, verbose: 0 });
+      v.push(n / ((performance.now() - t0) / 1000));
+    }
+    record(`train ${CNN.name}`, `tfjs-${backend}`, "samples/s", v, n !== CNN.n ? { samples: n } : {});
+  } catch (e) {
+    // A backend without a kernel for one of the gradients (recorded, not fatal).
+    log(`train ${CNN.name} | tfjs-${backend}: ${e?.message ?? e}`);
+    records.push({ workload: `train ${CNN.name}`, system: `tfjs-${backend}`, unit: "samples/s", error: String(e?.message ?? e) });
+  } finally {
+    tf.dispose([xs, ys]);
+    model.dispose();
+  }
+}
 
 // ---------------------------------------------------------------------------------------
 // Training
@@ -173,32 +253,86 @@ async function benchConvert(model, data, d) {
 
 const BATCHES = [1, 32, 256];
 
-async function inferOurs(bytes, d, batch, x) {
-  const it = new lq.Interpreter(bytes);
-  const inIdx = it.getInputDetails()[0].index;
-  const outIdx = it.getOutputDetails()[0].index;
-  it.resizeInput(inIdx, [batch, d]);
+// Every system is timed through each public path it offers; the table names the path, and
+// comparisons count against each system's best figure. One call = write the input batch,
+// run, read the whole output once (copied out into a preallocated array where the API
+// hands out a view). Each path's output is checked once against our copy path's.
+
+/// Our paths: the copying convenience API, and the zero-copy tensor views when the build
+/// has them.
+function ourPaths(lib, bytes, d, batch, x) {
+  const paths = [];
+  const open = () => {
+    const it = new lib.Interpreter(bytes);
+    const inIdx = it.getInputDetails()[0].index;
+    const outIdx = it.getOutputDetails()[0].index;
+    it.resizeInput(inIdx, [batch, d]);
+    return { it, inIdx, outIdx };
+  };
   const xb = x.subarray(0, batch * d);
-  const v = await timeLoop(() => {
-    it.setTensor(inIdx, xb);
-    it.invoke();
-    it.getTensor(outIdx);
-  }, false);
-  it.free?.();
-  return v;
+  paths.push({
+    path: "setTensor/invoke/getTensor",
+    setup: async () => {
+      const { it, inIdx, outIdx } = open();
+      return {
+        step: () => {
+          it.setTensor(inIdx, xb);
+          it.invoke();
+          return it.getTensor(outIdx);
+        },
+        close: () => it.free?.(),
+      };
+    },
+  });
+  if (typeof lib.Interpreter.prototype.inputView === "function") {
+    paths.push({
+      path: "inputView/invoke/outputView",
+      setup: async () => {
+        const { it } = open();
+        const inV = it.inputView(0);
+        const outV = it.outputView(0);
+        const dst = new outV.constructor(outV.length);
+        return {
+          step: () => {
+            inV.set(xb);
+            it.invoke();
+            dst.set(outV);
+            return dst;
+          },
+          close: () => it.free?.(),
+        };
+      },
+    });
+  }
+  return paths;
 }
 
-async function inferLiteRt(fixed, d, batch, x) {
-  const m = await loadAndCompile(fixed, { accelerator: "wasm" });
-  const input = new Tensor(x.slice(0, batch * d), [batch, d]);
-  const v = await timeLoop(async () => {
-    const outs = await m.run(input);
-    outs[0].toTypedArray();
-    for (const o of outs) o.delete();
-  }, true);
-  input.delete();
-  m.delete?.();
-  return v;
+/// LiteRT.js's one run path, at its best: the input `Tensor` is created once and reused,
+/// each run's output is read once (`toTypedArray`) and deleted. Its API has no way to
+/// write into an existing input tensor, so it skips the input copy the others do.
+function liteRtPaths(fixed, d, batch, x) {
+  return [
+    {
+      path: "run(reused input Tensor), toTypedArray",
+      isAsync: true,
+      setup: async () => {
+        const m = await loadAndCompile(fixed, { accelerator: "wasm" });
+        const input = new Tensor(x.slice(0, batch * d), [batch, d]);
+        return {
+          step: async () => {
+            const outs = await m.run(input);
+            const r = outs[0].toTypedArray();
+            for (const o of outs) o.delete();
+            return r;
+          },
+          close: () => {
+            input.delete();
+            m.delete?.();
+          },
+        };
+      },
+    },
+  ];
 }
 
 /// Loads tfjs-tflite from node_modules (SharedArrayBuffer is hidden by then: its feature
@@ -215,39 +349,88 @@ async function loadTfjsTflite() {
   tflite.setWasmPath("../node_modules/@tensorflow/tfjs-tflite/wasm/");
 }
 
-async function inferTfjsTflite(fixed, d, batch, x) {
-  const ab = fixed.buffer.slice(fixed.byteOffset, fixed.byteOffset + fixed.byteLength);
-  const m = await tflite.loadTFLiteModel(ab, { numThreads: 1 });
-  const input = tf.tensor2d(x.subarray(0, batch * d), [batch, d]);
-  const v = await timeLoop(() => {
-    const o = m.predict(input);
-    o.dataSync();
-    o.dispose();
-  }, false);
-  input.dispose();
-  return v;
+/// tfjs-tflite: the model runner (`TFLiteWebModelRunner`: input/output buffers that are
+/// views of its wasm memory, then `infer()`), and `TFLiteModel.predict` on `tf.Tensor`s.
+function tfjsTflitePaths(fixed, d, batch, x) {
+  const ab = () => fixed.buffer.slice(fixed.byteOffset, fixed.byteOffset + fixed.byteLength);
+  const xb = x.subarray(0, batch * d);
+  return [
+    {
+      path: `model runner (${globalThis.tfweb?.TFLiteWebModelRunner ? "tfweb.TFLiteWebModelRunner.create" : "TFLiteModel.modelRunner"}): input data().set, infer(), output data()`,
+      setup: async () => {
+        // The runner `loadTFLiteModel` wraps; created directly when the client exposes it.
+        const runner = globalThis.tfweb?.TFLiteWebModelRunner
+          ? await globalThis.tfweb.TFLiteWebModelRunner.create(ab(), { numThreads: 1 })
+          : (await tflite.loadTFLiteModel(ab(), { numThreads: 1 })).modelRunner;
+        const inV = runner.getInputs()[0].data();
+        const outV = runner.getOutputs()[0].data();
+        const dst = new outV.constructor(outV.length);
+        return {
+          step: () => {
+            inV.set(xb);
+            if (!runner.infer()) throw new Error("infer() failed");
+            dst.set(outV);
+            return dst;
+          },
+          close: () => runner.cleanUp?.(),
+        };
+      },
+    },
+    {
+      path: "TFLiteModel.predict(tf.Tensor), dataSync",
+      setup: async () => {
+        const m = await tflite.loadTFLiteModel(ab(), { numThreads: 1 });
+        const input = tf.tensor2d(xb, [batch, d]);
+        return {
+          step: () => {
+            const o = m.predict(input);
+            const r = o.dataSync();
+            o.dispose();
+            return r;
+          },
+          close: () => input.dispose(),
+        };
+      },
+    },
+  ];
 }
 
-async function benchInference(arch, files, x) {
+function maxAbsDiff(a, b) {
+  if (!a || !b || a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+async function benchInference(arch, files, x, builds) {
   for (const [dtype, bytes] of Object.entries(files)) {
     for (const batch of BATCHES) {
       const w = `infer ${arch.name} ${dtype} b${batch}`;
       const fixed = lq.benchFixBatch(bytes, batch);
       const per = (v) => ({ samples_per_s: (batch * 1e6) / stats(v).median });
-      const systems = [
-        ["litequant", () => inferOurs(bytes, arch.d, batch, x)],
-        ["litert.js", () => inferLiteRt(fixed, arch.d, batch, x)],
-        ["tfjs-tflite", () => inferTfjsTflite(fixed, arch.d, batch, x)],
-      ];
-      for (const [sys, fn] of systems) {
-        try {
-          const v = await fn();
-          record(w, sys, "µs/invoke", v, per(v));
-        } catch (e) {
-          log(`${w} | ${sys}: FAILED ${e}`);
-          records.push({ workload: w, system: sys, unit: "µs/invoke", error: String(e) });
+      const systems = [];
+      for (const [sys, lib] of builds) systems.push([sys, ourPaths(lib, bytes, arch.d, batch, x)]);
+      systems.push(["litert.js", liteRtPaths(fixed, arch.d, batch, x)]);
+      systems.push(["tfjs-tflite", tfjsTflitePaths(fixed, arch.d, batch, x)]);
+      let reference;
+      for (const [sys, paths] of systems) {
+        for (const { path, setup, isAsync = false } of paths) {
+          let h;
+          try {
+            h = await setup();
+            const first = Float32Array.from(await h.step());
+            reference ??= first; // our first path
+            const diff = maxAbsDiff(first, reference);
+            const v = await timeLoop(h.step, isAsync);
+            record(w, sys, "µs/invoke", v, { path, ...per(v), max_abs_diff_vs_ours: diff });
+          } catch (e) {
+            log(`${w} | ${sys} (${path}): FAILED ${e}`);
+            records.push({ workload: w, system: sys, path, unit: "µs/invoke", error: String(e) });
+          } finally {
+            h?.close();
+          }
+          await tick();
         }
-        await tick();
       }
     }
   }
@@ -256,8 +439,9 @@ async function benchInference(arch, files, x) {
 // ---------------------------------------------------------------------------------------
 // Yardstick and kernel rates
 
-function gmacs(run, reps) {
-  run(1);
+/// GMAC/s of `run(reps)` (which returns the MACs done), after the time-based warm-up.
+async function gmacs(run, reps) {
+  await warmUp(() => run(reps), false);
   const v = [];
   for (let r = 0; r < RUNS; r++) {
     const t0 = performance.now();
@@ -267,19 +451,22 @@ function gmacs(run, reps) {
   return v;
 }
 
-function benchKernels() {
+async function benchKernels() {
   const yard = record("yardstick i32x4.dot_i16x8_s 2x4 (L1)", "litequant", "GMAC/s",
-    gmacs((reps) => lq.benchYardstick(64, reps), 20000));
+    await gmacs((reps) => lq.benchYardstick(64, reps), 20000));
   const cases = [
     ["qs8_fc", 256, 784, 256, "int8 GEMM 256x784x256 (qs8_fc_packed)"],
     ["qs8_fc", 1, 784, 256, "int8 GEMV 1x784x256 (qs8_fc_packed)"],
-    ["f32_fc", 256, 784, 256, "f32 FC 256x784x256 (f32_fully_connected)"],
+    ["f32_fc", 256, 784, 256, "f32 FC 256x784x256, calibration order (f32_fully_connected)"],
+    ["f32_fc", 1, 784, 256, "f32 FC 1x784x256, calibration order (f32_fully_connected)"],
+    ["f32_packed", 256, 784, 256, "f32 GEMM 256x784x256 (f32_gemm_packed)"],
+    ["f32_packed", 1, 784, 256, "f32 GEMV 1x784x256 (f32_gemm_packed)"],
     ["f32_gemm", 32, 784, 256, "f32 train GEMM 32x784x256 (f32_gemm)"],
   ];
   for (const [kind, m, k, n, label] of cases) {
     const g = new lq.BenchGemm(kind, m, k, n);
     const reps = Math.max(1, Math.round(2e7 / (m * k * n)));
-    const r = record(label, "litequant", "GMAC/s", gmacs((x) => g.run(x), reps));
+    const r = record(label, "litequant", "GMAC/s", await gmacs((x) => g.run(x), reps));
     r.pct_of_yardstick = (100 * r.median) / yard.median;
     log(`  = ${r.pct_of_yardstick.toFixed(1)}% of the yardstick`);
     g.free();
@@ -305,25 +492,35 @@ async function main() {
   await loadTfjsTflite();
   await loadLiteRt("../node_modules/@litertjs/core/wasm/");
 
-  benchKernels();
+  if (want("kernels")) await benchKernels();
   const models = {};
   for (const arch of ARCHS) {
     const data = randomData(N_TRAIN, arch.d, 10, 42 + arch.d);
-    models[arch.name] = { model: await trainOurs(arch, data), data };
-    await trainTfjs(arch, data, "wasm");
-    await trainTfjs(arch, data, "cpu");
+    if (want("train")) {
+      models[arch.name] = { model: await trainOurs(arch, data), data };
+      await trainTfjs(arch, data, "wasm");
+      await trainTfjs(arch, data, "cpu");
+    } else {
+      models[arch.name] = { model: ourModel(arch), data }; // untrained: same speed
+    }
+  }
+  if (want("train")) {
+    const cnnData = randomData(CNN.n, CNN.d, 10, 7);
+    await trainCnnOurs(cnnData);
+    await trainCnnTfjs(cnnData, "wasm");
+    await trainCnnTfjs(cnnData, "cpu");
   }
   const seed = models[ARCHS[0].name];
-  await benchConvert(seed.model, seed.data, ARCHS[0].d);
+  if (want("convert")) await benchConvert(seed.model, seed.data, ARCHS[0].d);
   await tf.setBackend("cpu"); // tfjs-tflite tensors live on the cpu backend
-  for (const arch of ARCHS) {
+  for (const arch of want("infer") ? ARCHS : []) {
     const { model, data } = models[arch.name];
     const files = {
       float32: convert(model, "float32", data.x, arch.d),
       int8: convert(model, "int8", data.x, arch.d),
       float16: convert(model, "float16", data.x, arch.d),
     };
-    await benchInference(arch, files, data.x);
+    await benchInference(arch, files, data.x, [["litequant", lq]]);
   }
   log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return { records, userAgent: navigator.userAgent, kernels: lq.benchKernels(), quick: QUICK };

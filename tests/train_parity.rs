@@ -1,13 +1,14 @@
 //! Training parity with Keras 3 (TensorFlow 2.21 backend) and the `fit` contract.
 //!
-//! Fixtures: tests/fixtures/train_parity/, made by `gen_train_parity.py` beside them:
-//! `Input(32) → Dense(64, relu) → Dense(10, softmax)`, fixed initial weights, 256 samples,
-//! Adam(1e-3), 3 epochs of batch 32 without shuffling, plus one Adam step on `x[:32]`.
+//! Fixtures (see `common/training.rs`): `train_parity/` (a Dense MLP) and
+//! `cnn_train_parity/` (Conv2D → MaxPooling2D → Flatten → Dense), fixed initial weights,
+//! 256 samples, Adam(1e-3), 3 epochs of batch 32 without shuffling, plus one Adam step.
 
 mod common;
 
-use common::training::{keras_model, load};
-use litequant::nn::{Activation, DenseConfig, Sequential};
+use common::training::{keras_model, load, Case};
+use litequant::nn::activation::Activation;
+use litequant::nn::{LayerConfig, Model};
 use litequant::train::{CompileConfig, FitConfig, Loss, Optimizer};
 
 #[test]
@@ -18,6 +19,97 @@ fn one_adam_step_matches_keras() {
 #[test]
 fn three_epochs_match_keras() {
     common::training::check_three_epochs();
+}
+
+#[test]
+fn cnn_one_adam_step_matches_keras() {
+    common::training::check_one_step(Case::Cnn);
+}
+
+#[test]
+fn cnn_three_epochs_match_keras() {
+    common::training::check_epochs(Case::Cnn);
+}
+
+#[test]
+fn cnn_bn_one_adam_step_matches_keras() {
+    common::training::check_one_step(Case::CnnBn);
+}
+
+#[test]
+fn cnn_bn_three_epochs_match_keras() {
+    common::training::check_epochs(Case::CnnBn);
+}
+
+#[test]
+fn cnn_residual_one_adam_step_matches_keras() {
+    common::training::check_one_step(Case::CnnRes);
+}
+
+#[test]
+fn cnn_residual_three_epochs_match_keras() {
+    common::training::check_epochs(Case::CnnRes);
+}
+
+/// The determinism case (`tests/fixtures/train_determinism/case.json`): two runs give the
+/// same bits, and the result is written to `target/train/determinism.json` for the JS test,
+/// which trains the same model in the release wasm build and must get the same bits.
+#[test]
+fn cnn_training_is_bit_reproducible_and_recorded_for_the_wasm_build() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let case: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join("tests/fixtures/train_determinism/case.json")).unwrap(),
+    )
+    .unwrap();
+    let n = case["n"].as_u64().unwrap() as usize;
+    let run = || {
+        let mut m = litequant::nn::config::functional(&case["model"]).unwrap();
+        let d = m.input_size();
+        let x: Vec<f32> = (0..n * d)
+            .map(|i| ((i * 7919) % 1013) as f32 / 256.0 - 506.0 / 256.0)
+            .collect();
+        let y: Vec<i32> = (0..n).map(|i| ((i * 5 + i / 3) % 4) as i32).collect();
+        m.compile(CompileConfig {
+            optimizer: Optimizer::adam(0.01),
+            loss: Loss::default(),
+        })
+        .unwrap();
+        let f = &case["fit"];
+        let cfg = FitConfig {
+            epochs: f["epochs"].as_u64().unwrap() as usize,
+            batch_size: f["batchSize"].as_u64().unwrap() as usize,
+            shuffle: f["shuffle"].as_bool().unwrap(),
+            seed: f["seed"].as_u64().unwrap(),
+        };
+        let h = m.fit(&x, &y, &cfg, &mut |_, _| true).unwrap();
+        (m.get_weights(), h)
+    };
+    let (a, ha) = run();
+    let (b, hb) = run();
+    assert_eq!(a, b);
+    assert_eq!(ha, hb);
+    assert!(ha.loss[1] < ha.loss[0], "{:?}", ha.loss);
+    let weights: Vec<Vec<u32>> = a
+        .iter()
+        .map(|(w, _)| w.iter().map(|v| v.to_bits()).collect())
+        .collect();
+    let out = serde_json::json!({"loss": ha.loss, "accuracy": ha.accuracy, "weight_bits": weights});
+    let dir = root.join("target/train");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("determinism.json"),
+        serde_json::to_vec(&out).unwrap(),
+    )
+    .unwrap();
+}
+
+/// `Input(d) → Dense…` with `(units, activation)` per layer.
+fn dense(d: usize, layers: &[(usize, Activation)], seed: u64) -> Model {
+    let cfgs: Vec<LayerConfig> = layers
+        .iter()
+        .map(|&(u, a)| LayerConfig::dense(u, a))
+        .collect();
+    Model::sequential(&[d], &cfgs, seed).unwrap()
 }
 
 // ---- the fit contract -------------------------------------------------------------------
@@ -33,21 +125,13 @@ fn toy_data(n: usize, d: usize, classes: usize) -> (Vec<f32>, Vec<i32>) {
     (x, y)
 }
 
-fn toy_model(seed: u64) -> Sequential {
-    let mut m = Sequential::new(
-        8,
-        &[
-            DenseConfig::new(16, Activation::Relu),
-            DenseConfig::new(4, Activation::Softmax),
-        ],
-        seed,
-    )
-    .unwrap();
+fn toy_model(seed: u64) -> Model {
+    let mut m = dense(8, &[(16, Activation::Relu), (4, Activation::Softmax)], seed);
     m.compile(CompileConfig::default()).unwrap();
     m
 }
 
-fn weights(m: &Sequential) -> Vec<Vec<f32>> {
+fn weights(m: &Model) -> Vec<Vec<f32>> {
     m.get_weights().into_iter().map(|(w, _)| w).collect()
 }
 
@@ -194,15 +278,7 @@ fn from_logits_with_linear_output_trains_the_same() {
         seed: 9,
     };
     let mut soft = toy_model(4);
-    let mut lin = Sequential::new(
-        8,
-        &[
-            DenseConfig::new(16, Activation::Relu),
-            DenseConfig::new(4, Activation::Linear),
-        ],
-        4,
-    )
-    .unwrap();
+    let mut lin = dense(8, &[(16, Activation::Relu), (4, Activation::Linear)], 4);
     lin.compile(CompileConfig {
         loss: Loss::SparseCategoricalCrossentropy { from_logits: true },
         ..CompileConfig::default()
@@ -223,7 +299,7 @@ fn bad_inputs_are_errors_not_panics() {
     let (x, y) = toy_data(10, 8, 4);
     let cfg = FitConfig::default();
     let mut m = toy_model(0);
-    let fit = |m: &mut Sequential, x: &[f32], y: &[i32], cfg: &FitConfig| {
+    let fit = |m: &mut Model, x: &[f32], y: &[i32], cfg: &FitConfig| {
         err_text(m.fit(x, y, cfg, &mut |_, _| true))
     };
 
@@ -274,13 +350,13 @@ fn bad_inputs_are_errors_not_panics() {
     assert!(e.contains("y[6] = -1"), "{e}");
 
     // Not compiled.
-    let mut raw = Sequential::new(8, &[DenseConfig::new(4, Activation::Softmax)], 0).unwrap();
+    let mut raw = dense(8, &[(4, Activation::Softmax)], 0);
     let e = fit(&mut raw, &x, &y, &cfg);
     assert!(e.contains("not compiled"), "{e}");
     assert!(err_text(raw.evaluate(&x, &y)).contains("not compiled"));
 
     // Loss / last-layer mismatches.
-    let mut relu_out = Sequential::new(8, &[DenseConfig::new(4, Activation::Relu)], 0).unwrap();
+    let mut relu_out = dense(8, &[(4, Activation::Relu)], 0);
     let e = err_text(relu_out.compile(CompileConfig::default()));
     assert!(e.contains("softmax") && e.contains("relu"), "{e}");
     let logits = CompileConfig {

@@ -20,6 +20,28 @@ fn train_three_epochs_match_keras() {
 }
 
 #[wasm_bindgen_test]
+fn train_cnn_one_adam_step_matches_keras() {
+    common::training::check_one_step(common::training::Case::Cnn);
+}
+
+#[wasm_bindgen_test]
+fn train_cnn_three_epochs_match_keras() {
+    common::training::check_epochs(common::training::Case::Cnn);
+}
+
+#[wasm_bindgen_test]
+fn train_cnn_bn_matches_keras() {
+    common::training::check_one_step(common::training::Case::CnnBn);
+    common::training::check_epochs(common::training::Case::CnnBn);
+}
+
+#[wasm_bindgen_test]
+fn train_cnn_residual_matches_keras() {
+    common::training::check_one_step(common::training::Case::CnnRes);
+    common::training::check_epochs(common::training::Case::CnnRes);
+}
+
+#[wasm_bindgen_test]
 fn convert_every_variant_matches_tensorflow() {
     common::convert::check_conversions();
 }

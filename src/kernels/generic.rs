@@ -9,8 +9,9 @@ use super::fixedpoint::{
     saturating_rounding_doubling_high_mul,
 };
 use super::{
-    F32AdamParams, F32FcParams, F32Gemm, FcDims, HybridFcParams, HybridScratch, Qs8FcParams,
-    Qs8SoftmaxLut, Qs8SoftmaxParams, QuantInt, Requantization, QS8_PACK_NR,
+    f32_gemm_packed_len, F32AdamParams, F32FcParams, F32Gemm, F32GemmPacked, FcDims,
+    HybridFcParams, HybridScratch, Im2colDims, Qs8FcParams, Qs8SoftmaxLut, Qs8SoftmaxParams,
+    QuantInt, Requantization, F32_PACK_NR, QS8_PACK_NR,
 };
 
 /// C++ `std::max(a, b)`: `(a < b) ? b : a` (keeps a NaN `a`, unlike `f32::max`).
@@ -250,6 +251,71 @@ pub fn f32_gemm_generic(g: &F32Gemm, c: &mut [f32]) {
         if g.relu {
             for cv in crow.iter_mut() {
                 *cv = f32_relu_scalar(*cv);
+            }
+        }
+    }
+}
+
+/// Packs `w` `[n, k]` into the panels of [`super::F32GemmPacked`] (zero-padded channels).
+pub fn f32_gemm_pack_generic(w: &[f32], n: usize, k: usize, packed: &mut [f32]) {
+    let packed = &mut packed[..f32_gemm_packed_len(n, k)];
+    packed.fill(0.0);
+    for j in 0..n {
+        let (panel, r) = (j / F32_PACK_NR, j % F32_PACK_NR);
+        for (p, &v) in w[j * k..(j + 1) * k].iter().enumerate() {
+            packed[(panel * k + p) * F32_PACK_NR + r] = v;
+        }
+    }
+}
+
+/// [`super::F32GemmPacked`], one output at a time: the sum from `0.0` in increasing `p`,
+/// `+ bias`, clamp. The reference the SIMD kernels equal bit for bit.
+pub fn f32_gemm_packed_generic(g: &F32GemmPacked, c: &mut [f32]) {
+    for i in 0..g.m {
+        let arow = &g.a[i * g.a_stride..i * g.a_stride + g.k];
+        for j in 0..g.n {
+            let (panel, r) = (j / F32_PACK_NR, j % F32_PACK_NR);
+            let wp = &g.packed[panel * g.k * F32_PACK_NR..(panel + 1) * g.k * F32_PACK_NR];
+            let mut acc = 0.0f32;
+            for (p, &av) in arow.iter().enumerate() {
+                acc += av * wp[p * F32_PACK_NR + r];
+            }
+            let bias_value = g.bias.map_or(0.0, |b| b[j]);
+            c[i * g.c_stride + j] = f32_clamp_activation(acc + bias_value, g.act_min, g.act_max);
+        }
+    }
+}
+
+/// im2col of one NHWC image for a convolution as a GEMM: rows `row0 .. row0 + rows` of
+/// the `[out_h * out_w, kh * kw * in_c]` matrix whose row `oy * out_w + ox` holds, for
+/// `ky, kx, ci` in that order (the `[out_ch, kh, kw, in_ch]` filter's order), the input at
+/// `(oy * stride_h + ky * dilation_h - pad_top, ox * stride_w + kx * dilation_w -
+/// pad_left, ci)`, or `pad` outside the image (0.0 for float; the input zero point for a
+/// quantized input, as TFLite's `im2col` fills). `out` holds `rows * row_len` values.
+/// Generic over the element type, so int8 convolutions use it too.
+pub fn im2col_nhwc_generic<T: Copy>(
+    x: &[T],
+    d: &Im2colDims,
+    pad: T,
+    row0: usize,
+    rows: usize,
+    out: &mut [T],
+) {
+    let row_len = d.row_len();
+    let c = d.in_c;
+    for (r, orow) in out[..rows * row_len].chunks_exact_mut(row_len).enumerate() {
+        let (oy, ox) = ((row0 + r) / d.out_w, (row0 + r) % d.out_w);
+        for ky in 0..d.kh {
+            let iy = (oy * d.stride_h + ky * d.dilation_h).wrapping_sub(d.pad_top);
+            for kx in 0..d.kw {
+                let ix = (ox * d.stride_w + kx * d.dilation_w).wrapping_sub(d.pad_left);
+                let dst = &mut orow[(ky * d.kw + kx) * c..(ky * d.kw + kx + 1) * c];
+                // Wrapped (negative) coordinates are huge, so one comparison each.
+                if iy < d.in_h && ix < d.in_w {
+                    dst.copy_from_slice(&x[(iy * d.in_w + ix) * c..(iy * d.in_w + ix + 1) * c]);
+                } else {
+                    dst.fill(pad);
+                }
             }
         }
     }

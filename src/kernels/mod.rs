@@ -15,6 +15,12 @@
 
 pub mod fixedpoint;
 pub mod generic;
+#[cfg(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    target_feature = "relaxed-simd"
+))]
+pub mod relaxed;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd128;
 #[cfg(test)]
@@ -140,6 +146,83 @@ pub struct F32Gemm<'a> {
     pub relu: bool,
 }
 
+/// Output-channel panel width of the packed float GEMM ([`F32GemmPacked`]).
+pub const F32_PACK_NR: usize = 8;
+
+/// Length of [`F32PackFn`]'s output for weights `[n, k]`: `ceil(n / 8) * 8 * k`.
+pub fn f32_gemm_packed_len(n: usize, k: usize) -> usize {
+    n.div_ceil(F32_PACK_NR) * F32_PACK_NR * k
+}
+
+/// The float GEMM of inference (FULLY_CONNECTED; a convolution is the same product on
+/// im2col rows, [`generic::im2col_nhwc_generic`], or directly on the input for a 1×1,
+/// stride-1 filter):
+/// `C[i][j] = clamp(Σ_p A[i][p] · W[j][p] + bias[j], act_min, act_max)` for `i < m`,
+/// `j < n`, with `A` row `i` at `a[i * a_stride..][..k]`, `C` row `i` at
+/// `c[i * c_stride..][..n]` and `W` `[n, k]` (TFLite's FC weights, a conv filter
+/// `[out_ch, kh, kw, in_ch]` read as `[out_ch, kh·kw·in_ch]`) packed once by [`F32PackFn`]:
+/// panels of [`F32_PACK_NR`] output channels, `packed[(j / 8 * k + p) * 8 + j % 8] =
+/// W[j][p]`, channels zero-padded to a multiple of 8.
+///
+/// **Summation order** (generic and SIMD128 alike, so they agree bit for bit): each sum
+/// starts at `0.0f32` and adds the rounded products in increasing `p` (no fused
+/// multiply-add), then the bias is added, then the C++ clamp of
+/// [`generic::f32_clamp_activation`]. This is *not* the order of TF's calibrator
+/// ([`generic::f32_dot_generic`], which calibration keeps), so the two differ by float
+/// rounding only, within [`f32_gemm_error_bound`]; a relaxed-SIMD build's fused
+/// multiply-adds stay within the same bound.
+#[derive(Clone, Copy, Debug)]
+pub struct F32GemmPacked<'a> {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub a: &'a [f32],
+    pub a_stride: usize,
+    pub packed: &'a [f32],
+    pub bias: Option<&'a [f32]>,
+    pub act_min: f32,
+    pub act_max: f32,
+    pub c_stride: usize,
+}
+
+/// The documented tolerance of the fast float GEMM ([`F32GemmPacked`]): any two ways of
+/// summing `Σ_p a_p·w_p + bias` in float32 (this kernel's order, TF's calibrator's 8-lane
+/// order, with or without fused multiply-adds) differ by at most
+/// `(k + 2) · ε · (Σ_p |a_p · w_p| + |bias|)` (ε = `f32::EPSILON`): each is within
+/// `γ_{k+1} · Σ|terms|` of the exact sum, `γ_n = n·(ε/2) / (1 − n·ε/2)` (Higham, *Accuracy
+/// and Stability of Numerical Algorithms*, §3.1), and the clamp does not widen a
+/// difference. `abs_sum` is `Σ_p |a_p · w_p| + |bias|`.
+pub fn f32_gemm_error_bound(k: usize, abs_sum: f32) -> f32 {
+    (k as f32 + 2.0) * f32::EPSILON * abs_sum
+}
+
+/// Geometry of one NHWC image for [`generic::im2col_nhwc_generic`]: input `[in_h, in_w,
+/// in_c]`, filter `kh × kw`, strides, dilations, the top/left padding (TFLite's
+/// `ComputePaddingHeightWidth`, computed by the caller) and the output size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Im2colDims {
+    pub in_h: usize,
+    pub in_w: usize,
+    pub in_c: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub dilation_h: usize,
+    pub dilation_w: usize,
+    pub pad_top: usize,
+    pub pad_left: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl Im2colDims {
+    /// Length of one im2col row: `kh * kw * in_c` (the GEMM's `k`).
+    pub fn row_len(&self) -> usize {
+        self.kh * self.kw * self.in_c
+    }
+}
+
 /// Per-step float32 constants of one Adam update (Keras 3 `Adam.update_step`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct F32AdamParams {
@@ -181,6 +264,11 @@ pub type Qs8FcPackFn = fn(&[i8], i32, FcDims, &mut [i16]);
 pub type Qs8FcPackedFn =
     fn(&Qs8FcParams, &[i8], &[i16], Option<&[i32]>, &mut [i8], FcDims, &mut [i16]);
 pub type F32GemmFn = fn(&F32Gemm, &mut [f32]);
+/// `(w [n, k], n, k, packed)`: fills `packed` (length [`f32_gemm_packed_len`]) in the
+/// layout of [`F32GemmPacked`]. Prepare-time work.
+pub type F32PackFn = fn(&[f32], usize, usize, &mut [f32]);
+/// [`F32GemmPacked`] into `c`.
+pub type F32GemmPackedFn = fn(&F32GemmPacked, &mut [f32]);
 /// `(a [m, k], bt [n, k], c [m, n], m, n, k)`: `C = A · Btᵀ`, each sum from `0.0` in
 /// increasing `k` (the `dz · Wᵀ` of a Dense backward).
 pub type F32GemmNtFn = fn(&[f32], &[f32], &mut [f32], usize, usize, usize);
@@ -206,6 +294,8 @@ pub struct Kernels {
     pub qs8_softmax: Qs8SoftmaxFn,
     pub qs8_quantize: Qs8QuantizeFn,
     pub f32_gemm: F32GemmFn,
+    pub f32_gemm_pack: F32PackFn,
+    pub f32_gemm_packed: F32GemmPackedFn,
     pub f32_gemm_nt: F32GemmNtFn,
     pub f32_col_sum: F32ColSumFn,
     pub f32_relu_backward: F32ReluBackwardFn,
@@ -223,6 +313,8 @@ static GENERIC: Kernels = Kernels {
     qs8_softmax: generic::qs8_softmax_lut_generic,
     qs8_quantize: generic::qx8_quantize_generic::<i8>,
     f32_gemm: generic::f32_gemm_generic,
+    f32_gemm_pack: generic::f32_gemm_pack_generic,
+    f32_gemm_packed: generic::f32_gemm_packed_generic,
     f32_gemm_nt: generic::f32_gemm_nt_generic,
     f32_col_sum: generic::f32_col_sum_generic,
     f32_relu_backward: generic::f32_relu_backward_generic,
@@ -234,10 +326,23 @@ pub fn generic() -> &'static Kernels {
     &GENERIC
 }
 
-/// The best table for this build: [`simd128::ops`] on wasm32 with SIMD128 (it replaces
-/// only the kernels it improves), else [`generic`].
+/// The best table for this build: [`relaxed::ops`] in the relaxed-SIMD build,
+/// [`simd128::ops`] on wasm32 with SIMD128 (each replaces only the kernels it improves),
+/// else [`generic`].
 pub fn ops() -> &'static Kernels {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[cfg(all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        target_feature = "relaxed-simd"
+    ))]
+    {
+        relaxed::ops()
+    }
+    #[cfg(all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        not(target_feature = "relaxed-simd")
+    ))]
     {
         simd128::ops()
     }

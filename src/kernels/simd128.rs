@@ -18,10 +18,12 @@ use core::arch::wasm32::*;
 
 use super::generic::{self, f32_clamp_activation};
 use super::{
-    F32AdamParams, F32FcParams, F32Gemm, FcDims, Kernels, Qs8FcParams, Requantization, QS8_PACK_NR,
+    F32AdamParams, F32FcParams, F32Gemm, F32GemmPacked, FcDims, Kernels, Qs8FcParams,
+    Requantization, QS8_PACK_NR,
 };
 
-static SIMD128: Kernels = Kernels {
+/// The SIMD128 table as a constant, so that the relaxed-SIMD table can start from it.
+pub(crate) const TABLE: Kernels = Kernels {
     name: "simd128",
     f32_fully_connected: f32_fully_connected_simd128_4x8,
     qs8_fully_connected: generic::qs8_fully_connected_generic,
@@ -32,11 +34,15 @@ static SIMD128: Kernels = Kernels {
     qs8_softmax: generic::qs8_softmax_lut_generic,
     qs8_quantize: qs8_quantize_simd128,
     f32_gemm: f32_gemm_simd128_4x8,
+    f32_gemm_pack: generic::f32_gemm_pack_generic,
+    f32_gemm_packed: f32_gemm_packed_simd128_4x8,
     f32_gemm_nt: f32_gemm_nt_simd128_8,
     f32_col_sum: f32_col_sum_simd128,
     f32_relu_backward: f32_relu_backward_simd128,
     f32_adam: f32_adam_simd128,
 };
+
+static SIMD128: Kernels = TABLE;
 
 /// The SIMD128 table.
 pub fn ops() -> &'static Kernels {
@@ -160,6 +166,148 @@ pub fn f32_fully_connected_simd128_4x8(
             out[b * n + c] = finish(f32_dot_simd128(&x[b * kk..(b + 1) * kk], wr), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Float GEMM of inference on packed weights (F32GemmPacked)
+
+/// Depth of one k block of [`f32_gemm_packed_simd128_4x8`]: a block's weight panel
+/// (8 × 256 floats, 8 KB) stays in L1 while every row tile uses it.
+const F32_KC: usize = 256;
+
+/// `a * b + c`: two rounded operations (the generic order). The relaxed-SIMD build
+/// passes a fused multiply-add instead (see `relaxed`).
+#[inline(always)]
+fn f32x4_mul_add(a: v128, b: v128, c: v128) -> v128 {
+    f32x4_add(c, f32x4_mul(a, b))
+}
+
+/// One `MR × 8` tile of an [`F32GemmPacked`] over the k block `[p0, p0 + kc)`:
+/// `acc = first ? 0 : C`, then `acc += splat(A[i][p]) * panel[p]` in increasing `p`; on
+/// the last block `+ bias`, clamp; `nr < 8` valid columns go through a stack copy.
+/// `MADD` is the multiply-add (two roundings in this build).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn f32_packed_tile<const MR: usize, const FULL: bool>(
+    g: &F32GemmPacked,
+    madd: impl Fn(v128, v128, v128) -> v128,
+    c: *mut f32,
+    i0: usize,
+    j0: usize,
+    nr: usize,
+    p0: usize,
+    kc: usize,
+) {
+    let first = p0 == 0;
+    let last = p0 + kc == g.k;
+    let mut arow = [g.a.as_ptr(); MR];
+    let mut crow = [c; MR];
+    for r in 0..MR {
+        arow[r] = g.a.as_ptr().add((i0 + r) * g.a_stride + p0);
+        crow[r] = c.add((i0 + r) * g.c_stride + j0);
+    }
+    let mut acc = [[f32x4_splat(0.0); 2]; MR];
+    if !first {
+        for r in 0..MR {
+            acc[r] = if FULL {
+                [ld(crow[r]), ld(crow[r].add(4))]
+            } else {
+                let (v0, v1) = ld_partial8(crow[r], nr);
+                [v0, v1]
+            };
+        }
+    }
+    let wp = g.packed.as_ptr().add((j0 / 8 * g.k + p0) * 8);
+    for p in 0..kc {
+        let w0 = ld(wp.add(p * 8));
+        let w1 = ld(wp.add(p * 8 + 4));
+        for r in 0..MR {
+            let a = v128_load32_splat(arow[r].add(p) as *const u32);
+            acc[r][0] = madd(a, w0, acc[r][0]);
+            acc[r][1] = madd(a, w1, acc[r][1]);
+        }
+    }
+    if last {
+        let (b0, b1) = match g.bias {
+            Some(b) if FULL => (ld(b.as_ptr().add(j0)), ld(b.as_ptr().add(j0 + 4))),
+            Some(b) => ld_partial8(b.as_ptr().add(j0), nr),
+            // The generic kernel adds 0.0 without a bias (it turns -0.0 into +0.0).
+            None => (f32x4_splat(0.0), f32x4_splat(0.0)),
+        };
+        let (lo, hi) = (f32x4_splat(g.act_min), f32x4_splat(g.act_max));
+        for accr in acc.iter_mut() {
+            // f32_clamp_activation: cpp_min(cpp_max(v, lo), hi) = pmin(pmax(v, lo), hi).
+            accr[0] = f32x4_pmin(f32x4_pmax(f32x4_add(accr[0], b0), lo), hi);
+            accr[1] = f32x4_pmin(f32x4_pmax(f32x4_add(accr[1], b1), lo), hi);
+        }
+    }
+    for r in 0..MR {
+        if FULL {
+            st(crow[r], acc[r][0]);
+            st(crow[r].add(4), acc[r][1]);
+        } else {
+            st_partial8(crow[r], nr, acc[r][0], acc[r][1]);
+        }
+    }
+}
+
+/// The shared driver of the packed float GEMM: k blocks of [`F32_KC`] outermost, then
+/// 8-channel panels, then tiles of up to 4 rows (the tail tile and the tail panel use the
+/// same tile code with fewer rows / a stack copy).
+#[inline(always)]
+pub(crate) fn f32_gemm_packed_drive(
+    g: &F32GemmPacked,
+    c: &mut [f32],
+    madd: impl Fn(v128, v128, v128) -> v128 + Copy,
+) {
+    let (m, n, k) = (g.m, g.n, g.k);
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(g.packed.len() >= super::f32_gemm_packed_len(n, k));
+    assert!(g.a.len() >= (m - 1) * g.a_stride + k && g.c_stride >= n);
+    assert!(c.len() >= (m - 1) * g.c_stride + n);
+    assert!(g.bias.is_none_or(|b| b.len() >= n));
+    let cp = c.as_mut_ptr();
+    let mut p0 = 0;
+    loop {
+        let kc = (k - p0).min(F32_KC);
+        for j0 in (0..n).step_by(8) {
+            let nr = (n - j0).min(8);
+            let mut i0 = 0;
+            // SAFETY: bounds asserted above; tiles stay inside [m, n] and [0, k).
+            unsafe {
+                while i0 + 4 <= m {
+                    if nr == 8 {
+                        f32_packed_tile::<4, true>(g, madd, cp, i0, j0, nr, p0, kc);
+                    } else {
+                        f32_packed_tile::<4, false>(g, madd, cp, i0, j0, nr, p0, kc);
+                    }
+                    i0 += 4;
+                }
+                match (m - i0, nr == 8) {
+                    (0, _) => {}
+                    (1, true) => f32_packed_tile::<1, true>(g, madd, cp, i0, j0, nr, p0, kc),
+                    (1, false) => f32_packed_tile::<1, false>(g, madd, cp, i0, j0, nr, p0, kc),
+                    (2, true) => f32_packed_tile::<2, true>(g, madd, cp, i0, j0, nr, p0, kc),
+                    (2, false) => f32_packed_tile::<2, false>(g, madd, cp, i0, j0, nr, p0, kc),
+                    (_, true) => f32_packed_tile::<3, true>(g, madd, cp, i0, j0, nr, p0, kc),
+                    (_, false) => f32_packed_tile::<3, false>(g, madd, cp, i0, j0, nr, p0, kc),
+                }
+            }
+        }
+        p0 += kc;
+        if p0 >= k {
+            break;
+        }
+    }
+}
+
+/// [`F32GemmPacked`] in 4 × 8 register tiles (8 `f32x4` accumulators, weights loaded once
+/// per 4 rows, inputs by `v128.load32_splat`): each output's scalar order, so it equals
+/// [`generic::f32_gemm_packed_generic`] bit for bit.
+pub fn f32_gemm_packed_simd128_4x8(g: &F32GemmPacked, c: &mut [f32]) {
+    f32_gemm_packed_drive(g, c, f32x4_mul_add)
 }
 
 // ---------------------------------------------------------------------------------------

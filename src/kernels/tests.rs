@@ -561,6 +561,225 @@ fn check_f32_adam(k: &Kernels) {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Family: float GEMM of inference on packed weights (F32GemmPacked)
+
+/// Whether a table may fuse multiply-adds (a relaxed-SIMD build): its fast float GEMM is
+/// then held to the documented tolerance only, not to the generic bits.
+fn fuses(k: &Kernels) -> bool {
+    k.name.contains("relaxed")
+}
+
+/// Checks `got` (row stride `c_stride`) against the generic kernel's bits (unless `k`
+/// fuses) and against the calibrator-order float FC within [`f32_gemm_error_bound`].
+fn check_packed_case(k: &Kernels, g: &F32GemmPacked, w: &[f32], got: &[f32], what: &str) {
+    let mut want = vec![f32::NAN; got.len()];
+    generic::f32_gemm_packed_generic(g, &mut want);
+    for i in 0..g.m {
+        let arow = &g.a[i * g.a_stride..i * g.a_stride + g.k];
+        for j in 0..g.n {
+            let (gv, wv) = (got[i * g.c_stride + j], want[i * g.c_stride + j]);
+            if !fuses(k) {
+                assert!(
+                    same_f32(gv, wv),
+                    "{what}: [{i}][{j}] got {gv:e} want {wv:e} (generic)"
+                );
+            }
+            let wr = &w[j * g.k..(j + 1) * g.k];
+            let bias = g.bias.map_or(0.0, |b| b[j]);
+            let exact_order = generic::f32_clamp_activation(
+                generic::f32_dot_generic(arow, wr) + bias,
+                g.act_min,
+                g.act_max,
+            );
+            let abs_sum: f32 =
+                arow.iter().zip(wr).map(|(a, b)| (a * b).abs()).sum::<f32>() + bias.abs();
+            if !abs_sum.is_finite() || !exact_order.is_finite() {
+                continue; // overflowing cases are only held to the generic bits
+            }
+            let bound = f32_gemm_error_bound(g.k, abs_sum);
+            assert!(
+                (gv - exact_order).abs() <= bound,
+                "{what}: [{i}][{j}] got {gv:e}, calibration order {exact_order:e}, bound {bound:e}"
+            );
+        }
+    }
+    // Padding between rows (c_stride > n) is never written.
+    for i in 0..g.m {
+        for v in &got[i * g.c_stride + g.n..((i + 1) * g.c_stride).min(got.len())] {
+            assert_eq!(v.to_bits(), 7.0f32.to_bits(), "{what}: row padding written");
+        }
+    }
+}
+
+fn check_f32_gemm_packed(k: &Kernels) {
+    let mut rng = Rng(0x5eed_0007);
+    let acts = [
+        (f32::MIN, f32::MAX),
+        (0.0, f32::MAX),
+        (0.0, 6.0),
+        (-1.0, 1.0),
+    ];
+    let mut case = 0usize;
+    for &m in &[1usize, 2, 3, 4, 5, 7, 9] {
+        for &n in &[1usize, 3, 7, 8, 9, 16, 17] {
+            for &kk in &[0usize, 1, 5, 8, 33, 257, 520] {
+                case += 1;
+                // Wild values where overflow cannot hide a difference; plain ones on the
+                // deep cases, where the tolerance is checked.
+                let val = |r: &mut Rng| if kk < 100 { r.wild() } else { r.f32() };
+                let (a_stride, c_stride) = (kk + case % 3, n + case % 2);
+                let a: Vec<f32> = (0..m * a_stride).map(|_| val(&mut rng)).collect();
+                let w: Vec<f32> = (0..n * kk).map(|_| val(&mut rng)).collect();
+                let bias: Vec<f32> = (0..n).map(|_| val(&mut rng)).collect();
+                let mut packed = vec![f32::NAN; f32_gemm_packed_len(n, kk)];
+                (k.f32_gemm_pack)(&w, n, kk, &mut packed);
+                let (lo, hi) = acts[case % acts.len()];
+                let g = F32GemmPacked {
+                    m,
+                    n,
+                    k: kk,
+                    a: &a,
+                    a_stride,
+                    packed: &packed,
+                    bias: case.is_multiple_of(2).then_some(&bias[..]),
+                    act_min: lo,
+                    act_max: hi,
+                    c_stride,
+                };
+                let mut got = vec![7.0f32; m * c_stride];
+                (k.f32_gemm_packed)(&g, &mut got);
+                let what = format!("{} gemm_packed m{m} n{n} k{kk} case {case}", k.name);
+                check_packed_case(k, &g, &w, &got, &what);
+            }
+        }
+    }
+    // The packed layout itself: channel j, depth p at (j / 8 * k + p) * 8 + j % 8.
+    let (n, kk) = (11, 3);
+    let w: Vec<f32> = (0..n * kk).map(|i| i as f32).collect();
+    let mut packed = vec![f32::NAN; f32_gemm_packed_len(n, kk)];
+    (k.f32_gemm_pack)(&w, n, kk, &mut packed);
+    assert_eq!(packed.len(), 16 * 3);
+    for j in 0..16 {
+        for p in 0..kk {
+            let want = if j < n { w[j * kk + p] } else { 0.0 };
+            assert_eq!(
+                packed[(j / 8 * kk + p) * 8 + j % 8],
+                want,
+                "pack ({j}, {p})"
+            );
+        }
+    }
+}
+
+/// A convolution as im2col + the packed GEMM equals a direct NHWC convolution (summed in
+/// f64) within the GEMM's tolerance; a 1×1 stride-1 one runs on the input directly.
+fn check_f32_conv_as_gemm(k: &Kernels) {
+    let mut rng = Rng(0x5eed_0008);
+    // (in_h, in_w, in_c, kh, kw, stride, dilation, pad_top, pad_left, out_ch)
+    let cases = [
+        (
+            5usize, 5usize, 3usize, 3usize, 3usize, 1usize, 1usize, 1usize, 1usize, 4usize,
+        ),
+        (7, 6, 1, 3, 3, 2, 1, 0, 0, 9),
+        (6, 7, 8, 3, 2, 1, 2, 2, 1, 8),
+        (4, 4, 5, 1, 1, 1, 1, 0, 0, 17),
+        (9, 9, 2, 5, 5, 2, 1, 2, 2, 3),
+    ];
+    for (ci, &(in_h, in_w, in_c, kh, kw, s, dil, pt, pl, oc)) in cases.iter().enumerate() {
+        let eff =
+            |size: usize, kk: usize, pad: usize| (size + 2 * pad - (kk - 1) * dil - 1) / s + 1;
+        let d = Im2colDims {
+            in_h,
+            in_w,
+            in_c,
+            kh,
+            kw,
+            stride_h: s,
+            stride_w: s,
+            dilation_h: dil,
+            dilation_w: dil,
+            pad_top: pt,
+            pad_left: pl,
+            out_h: eff(in_h, kh, pt),
+            out_w: eff(in_w, kw, pl),
+        };
+        let x: Vec<f32> = (0..in_h * in_w * in_c).map(|_| rng.f32()).collect();
+        let filt: Vec<f32> = (0..oc * d.row_len()).map(|_| rng.f32()).collect();
+        let bias: Vec<f32> = (0..oc).map(|_| rng.f32()).collect();
+        let rows = d.out_h * d.out_w;
+        let mut cols = vec![f32::NAN; rows * d.row_len()];
+        // In two chunks, as a caller bounding its scratch would.
+        let half = rows / 2;
+        generic::im2col_nhwc_generic(&x, &d, 0.0, 0, half, &mut cols);
+        generic::im2col_nhwc_generic(
+            &x,
+            &d,
+            0.0,
+            half,
+            rows - half,
+            &mut cols[half * d.row_len()..],
+        );
+        let direct = |a_src: &[f32], a_stride: usize| {
+            let mut packed = vec![0.0; f32_gemm_packed_len(oc, d.row_len())];
+            (k.f32_gemm_pack)(&filt, oc, d.row_len(), &mut packed);
+            let g = F32GemmPacked {
+                m: rows,
+                n: oc,
+                k: d.row_len(),
+                a: a_src,
+                a_stride,
+                packed: &packed,
+                bias: Some(&bias),
+                act_min: f32::MIN,
+                act_max: f32::MAX,
+                c_stride: oc,
+            };
+            let mut out = vec![0.0f32; rows * oc];
+            (k.f32_gemm_packed)(&g, &mut out);
+            out
+        };
+        let out = direct(&cols, d.row_len());
+        if kh == 1 && kw == 1 && s == 1 && pt == 0 && pl == 0 {
+            let on_input = direct(&x, in_c);
+            assert_same_f32(
+                &on_input,
+                &out,
+                &format!("{} 1x1 conv on the input", k.name),
+            );
+        }
+        for oy in 0..d.out_h {
+            for ox in 0..d.out_w {
+                for o in 0..oc {
+                    let (mut acc, mut abs) = (bias[o] as f64, bias[o].abs() as f64);
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            let iy = (oy * s + ky * dil) as isize - pt as isize;
+                            let ix = (ox * s + kx * dil) as isize - pl as isize;
+                            if iy < 0 || ix < 0 || iy >= in_h as isize || ix >= in_w as isize {
+                                continue;
+                            }
+                            for c in 0..in_c {
+                                let xv = x[(iy as usize * in_w + ix as usize) * in_c + c] as f64;
+                                let wv = filt[((o * kh + ky) * kw + kx) * in_c + c] as f64;
+                                acc += xv * wv;
+                                abs += (xv * wv).abs();
+                            }
+                        }
+                    }
+                    let got = out[(oy * d.out_w + ox) * oc + o] as f64;
+                    let bound = f32_gemm_error_bound(d.row_len(), abs as f32) as f64;
+                    assert!(
+                        (got - acc).abs() <= bound,
+                        "{} conv case {ci} ({oy},{ox},{o}): got {got} want {acc} bound {bound}",
+                        k.name
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Instantiates every battery for one kernel table.
 macro_rules! battery {
     ($name:ident, $table:expr) => {
@@ -596,6 +815,16 @@ macro_rules! battery {
             }
             #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
             #[cfg_attr(not(target_arch = "wasm32"), test)]
+            fn f32_gemm_packed() {
+                check_f32_gemm_packed(table());
+            }
+            #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+            #[cfg_attr(not(target_arch = "wasm32"), test)]
+            fn f32_conv_as_gemm() {
+                check_f32_conv_as_gemm(table());
+            }
+            #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+            #[cfg_attr(not(target_arch = "wasm32"), test)]
             fn f32_elementwise() {
                 check_f32_elementwise(table());
             }
@@ -611,12 +840,20 @@ macro_rules! battery {
 battery!(generic_battery, generic());
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 battery!(simd128_battery, simd128::ops());
+#[cfg(all(
+    target_arch = "wasm32",
+    target_feature = "simd128",
+    target_feature = "relaxed-simd"
+))]
+battery!(relaxed_battery, relaxed::ops());
 
 /// The build picks the SIMD table whenever SIMD128 is on.
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn ops_selects_the_build_table() {
-    let want = if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+    let want = if cfg!(all(target_arch = "wasm32", target_feature = "relaxed-simd")) {
+        "simd128-relaxed"
+    } else if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
         "simd128"
     } else {
         "generic"

@@ -1,4 +1,5 @@
-//! Weight initializers (Keras defaults for `Dense`): Glorot-uniform kernels, zero biases.
+//! Weight initializers (Keras defaults): Glorot-uniform kernels; zeros and ones are plain
+//! `vec!`s in `layer.rs`.
 //!
 //! Seeded with ChaCha8, so the same seed gives the same weights on every platform (native
 //! and wasm32); values differ from Keras's own RNG, which nobody can reproduce outside TF.
@@ -18,13 +19,12 @@ pub(crate) fn layer_rng(seed: u64, layer: usize) -> ChaCha8Rng {
     rng
 }
 
-/// `keras.initializers.GlorotUniform`: `U(-limit, limit)`, `limit = sqrt(6 / (fan_in + fan_out))`,
-/// returned as a row-major `[fan_in, fan_out]` kernel.
-pub fn glorot_uniform(fan_in: usize, fan_out: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
-    let limit = (6.0 / (fan_in + fan_out) as f64).sqrt() as f32;
-    (0..fan_in * fan_out)
-        .map(|_| rng.random_range(-limit..limit))
-        .collect()
+/// `keras.initializers.GlorotUniform`: `n` draws of `U(-limit, limit)`,
+/// `limit = sqrt(6 / (fan_in + fan_out))`, in row-major order of the kernel. Keras's fans:
+/// `[in, out]` for Dense; `[kh, kw, in, out]` gives `fan_in = kh·kw·in`, `fan_out = kh·kw·out`.
+pub fn glorot_uniform(fan_in: usize, fan_out: usize, n: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
+    let limit = (6.0 / (fan_in as f64 + fan_out as f64)).sqrt() as f32;
+    (0..n).map(|_| rng.random_range(-limit..limit)).collect()
 }
 
 #[cfg(test)]
@@ -34,7 +34,7 @@ mod tests {
     #[test]
     fn glorot_range_and_spread() {
         let (fan_in, fan_out) = (32, 64);
-        let w = glorot_uniform(fan_in, fan_out, &mut layer_rng(7, 0));
+        let w = glorot_uniform(fan_in, fan_out, fan_in * fan_out, &mut layer_rng(7, 0));
         let limit = (6.0f32 / 96.0).sqrt();
         assert_eq!(w.len(), fan_in * fan_out);
         assert!(w.iter().all(|v| v.abs() < limit));
@@ -45,9 +45,9 @@ mod tests {
 
     #[test]
     fn seeded_and_per_layer() {
-        let a = glorot_uniform(4, 3, &mut layer_rng(1, 0));
-        assert_eq!(a, glorot_uniform(4, 3, &mut layer_rng(1, 0)));
-        assert_ne!(a, glorot_uniform(4, 3, &mut layer_rng(2, 0)));
-        assert_ne!(a, glorot_uniform(4, 3, &mut layer_rng(1, 1)));
+        let a = glorot_uniform(4, 3, 12, &mut layer_rng(1, 0));
+        assert_eq!(a, glorot_uniform(4, 3, 12, &mut layer_rng(1, 0)));
+        assert_ne!(a, glorot_uniform(4, 3, 12, &mut layer_rng(2, 0)));
+        assert_ne!(a, glorot_uniform(4, 3, 12, &mut layer_rng(1, 1)));
     }
 }

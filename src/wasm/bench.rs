@@ -58,12 +58,15 @@ pub struct BenchGemm {
     xs: Vec<i16>,
     oq: Vec<i8>,
     scale: Vec<f64>,
+    /// `wf` packed for `f32_gemm_packed` (kind `"f32_packed"`).
+    wpf: Vec<f32>,
 }
 
 #[wasm_bindgen(js_class = BenchGemm)]
 impl BenchGemm {
     /// `kind`: `"qs8_fc"` (packed int8 FC, `[m, k] x [n, k]ᵀ`), `"f32_fc"` (float FC),
-    /// `"f32_gemm"` (training `x · W`, `[m, k] x [k, n]`).
+    /// `"f32_gemm"` (training `x · W`, `[m, k] x [k, n]`), `"f32_packed"` (the inference
+    /// GEMM on packed weights, `[m, k] x [n, k]ᵀ`).
     #[wasm_bindgen(constructor)]
     pub fn new(kind: String, m: usize, k: usize, n: usize) -> BenchGemm {
         let d = FcDims {
@@ -77,6 +80,11 @@ impl BenchGemm {
         let wq: Vec<i8> = (0..n * k).map(|i| (i % 239) as i8).collect();
         let mut packed = vec![0; kernels::qs8_fc_packed_len(d)];
         (kernels::ops().qs8_fc_pack)(&wq, 0, d, &mut packed);
+        let mut wpf = Vec::new();
+        if kind == "f32_packed" {
+            wpf = vec![0.0; kernels::f32_gemm_packed_len(n, k)];
+            (kernels::ops().f32_gemm_pack)(&wf, n, k, &mut wpf);
+        }
         BenchGemm {
             kind,
             d,
@@ -88,6 +96,7 @@ impl BenchGemm {
             xs: vec![0; kernels::qs8_fc_scratch_len(d)],
             oq: vec![0; m * n],
             scale: vec![1e-3; n],
+            wpf,
         }
     }
 
@@ -122,6 +131,21 @@ impl BenchGemm {
                         act_max: f32::MAX,
                     };
                     (k.f32_fully_connected)(&p, &self.xf, &self.wf, None, &mut self.of, d);
+                }
+                "f32_packed" => {
+                    let g = kernels::F32GemmPacked {
+                        m: d.batches,
+                        n: d.out_dim,
+                        k: d.in_dim,
+                        a: &self.xf,
+                        a_stride: d.in_dim,
+                        packed: &self.wpf,
+                        bias: None,
+                        act_min: f32::MIN,
+                        act_max: f32::MAX,
+                        c_stride: d.out_dim,
+                    };
+                    (k.f32_gemm_packed)(&g, &mut self.of);
                 }
                 _ => {
                     let g = F32Gemm {

@@ -127,7 +127,7 @@ test("bad input throws an Error that names the problem", async () => {
   await throwsLike(() => m.fit(Float32Array.from(x, (v, i) => (i === 40 ? NaN : v)), y, { epochs: 1 }), /NaN|non-finite|finite/i, "NaN in x");
   await throwsLike(() => m.fit(x, y, { epochs: 1, batchSize: 0 }), /batch/i, "batch size 0");
   await throwsLike(() => lq.Sequential.fromConfig({ inputShape: [32], layers: [{ type: "dense", units: 4, activation: "gelu" }] }), /gelu/, "unknown activation");
-  await throwsLike(() => lq.Sequential.fromConfig({ inputShape: [32], layers: [{ type: "conv2d", units: 4 }] }), /conv2d/, "unknown layer");
+  await throwsLike(() => lq.Sequential.fromConfig({ inputShape: [32], layers: [{ type: "lstm", units: 4 }] }), /lstm/, "unknown layer");
   await throwsLike(() => m.compile({ loss: "mse" }), /mse/, "unknown loss");
   await throwsLike(() => m.setWeights([new Float32Array(3)]), /weight|expected/i, "wrong weights");
 
