@@ -8,7 +8,6 @@ import { renderGraph } from "./graph.js";
 import { startWorker } from "./rpc.js";
 import { clearSession, loadSession, saveSession } from "./session.js";
 import { f32, jsSnippet, pythonSnippet } from "./snippets.js";
-import { zipSync } from "../node_modules/fflate/esm/browser.js";
 
 const PRESETS = {
   seed: {
@@ -1072,7 +1071,15 @@ function saveBlob(blob, name) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
-function downloadAll() {
+/** Every file, labels.txt and the report in one zip (fflate, copied into pkg/ by the build). */
+async function downloadAll() {
+  let zipSync;
+  try {
+    ({ zipSync } = await import("../pkg/fflate.js"));
+  } catch (err) {
+    $("zip-text").textContent = ` could not load the zip writer (pkg/fflate.js — run npm run build): ${err.message}`;
+    return;
+  }
   const enc = new TextEncoder();
   const files = {};
   for (const v of app.variants) files[v.filename] = [v.bytes, { level: 0 }];
