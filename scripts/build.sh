@@ -30,8 +30,15 @@ stamp_of_inputs() {
 stamp_of_outputs() {
   sha256sum pkg/litequant.js pkg/litequant.d.ts "$wasm" 2>/dev/null | cut -d' ' -f1
 }
+# The page's zip writer (npm fflate, its browser ES module) is served from pkg/ beside the
+# library, so the page needs no node_modules/ on the server.
+vendor() {
+  cp node_modules/fflate/esm/browser.js pkg/fflate.js
+  cp node_modules/fflate/LICENSE pkg/fflate.LICENSE
+}
 want="$(stamp_of_inputs)"
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$want"$'\n'"$(stamp_of_outputs)" ]; then
+  vendor
   log "pkg/ is up to date (same .wasm from cargo, same tools and flags): wasm-bindgen and wasm-opt skipped"
   exit 0
 fi
@@ -47,4 +54,5 @@ log "wasm-opt -O3 ($("$WASM_OPT" --version))"
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 printf '%s\n%s' "$want" "$(stamp_of_outputs)" > "$stamp_file"
+vendor
 log "built pkg/litequant.js + $wasm: $raw bytes raw ($before before wasm-opt), $gz bytes gzipped"
