@@ -165,7 +165,7 @@ test("bad configs and inputs throw Errors naming the layer and the value", async
     "a cycle",
   );
   // api-traps cases 2, 3 and 5: refused before anything is allocated, never a trap.
-  await throwsLike(seq([{ type: "dense", units: 4294967295 }], [55]), /weights/, "units 2^32 - 1");
+  await throwsLike(seq([{ type: "dense", units: 4294967295 }], [55]), /weights|values per sample/, "units 2^32 - 1");
   await throwsLike(seq([{ type: "dense", units: 3 }], [4294967295]), /values per sample/, "input 2^32 - 1");
   await throwsLike(seq([{ type: "dense", units: 67108864 }], [64]), /weights/, "64 × 2^26 wraps in 32 bits");
   await throwsLike(seq([{ type: "dense", units: 10000000 }, { type: "lstm" }], [41]), /weights|lstm/, "a huge first layer, then a bad one");
