@@ -15,7 +15,7 @@ STAGES=(
   "release build (npm run build)|bash scripts/build.sh"
   "JS API of the release build (node --test)|node --test tests/js/"
   "oracle (ai-edge-litert BUILTIN_REF)|.venv/bin/python tests/oracle/check_oracle.py target/oracle/manifest.json"
-  "end to end (Playwright: the app and the embed page)|node tests/e2e/app.mjs"
+  "end to end (Playwright: the app and the embed page)|node tests/e2e/app.mjs && node tests/e2e/byo.mjs"
 )
 
 passed=0

@@ -1,16 +1,39 @@
-// The app: Model → Data → Train → Quantize → Inspect → Compare → Download.
-// The page only handles the UI; www/worker.js does the work (see rpc.js).
-import { barChart, fmt, histogramChart, lineChart } from "./charts.js";
+// The app: Model → Data → Train → Quantize → Inspect → Compare → Try → Download.
+// The page only handles the UI; www/worker.js does the work (see rpc.js). The session
+// (controls, files, model, variants) is kept in IndexedDB (session.js) and restored on load.
+import { barChart, fmt, histogramChart, lineChart, mountChart } from "./charts.js";
 import { checkExtension, formatBytes, readFile } from "./files.js";
+import { compareSentences, humanError, num, pct, plural, rangeText, us } from "./format.js";
+import { renderGraph } from "./graph.js";
 import { startWorker } from "./rpc.js";
+import { clearSession, loadSession, saveSession } from "./session.js";
+import { f32, jsSnippet, pythonSnippet } from "./snippets.js";
+import { zipSync } from "../node_modules/fflate/esm/browser.js";
 
 const PRESETS = {
-  seed: { layers: [{ units: 64, activation: "relu" }, { units: 10, activation: "softmax" }], source: "random", epochs: 2 },
-  digits: { layers: [{ units: 32, activation: "relu" }, { units: 10, activation: "softmax" }], source: "digits", epochs: 20 },
+  seed: {
+    layers: [
+      { units: 64, activation: "relu" },
+      { units: 10, activation: "softmax" },
+    ],
+    source: "random",
+    epochs: 2,
+  },
+  digits: {
+    layers: [
+      { units: 32, activation: "relu" },
+      { units: 10, activation: "softmax" },
+    ],
+    source: "digits",
+    epochs: 20,
+  },
 };
 const ACTIVATIONS = ["relu", "linear", "softmax"];
+/** Output tensors whose int8 parameters TFLite fixes instead of calibrating (op → [scale, zero point]). */
+const FIXED_RANGE = { SOFTMAX: [1 / 256, -128], LOGISTIC: [1 / 256, -128], TANH: [1 / 128, 0] };
 
 const $ = (id) => document.getElementById(id);
+let compareSeq = 0; // the latest comparison request; earlier answers are dropped
 const app = {
   worker: null,
   data: null, // summary from the worker
@@ -18,11 +41,15 @@ const app = {
   trained: false,
   busy: false,
   history: null,
-  files: [], // {key, label, filename, bytes, url}
+  training: null, // the training config
+  variants: [], // [{key, label, filename, mode, io, size, calibration, bytes, url, ioDetails}]
   report: null,
   comparison: null,
-  training: null, // {config}
+  calibration: null, // the data the last quantization calibrated on
   uploads: { npyX: null, npyY: null, csv: null },
+  needData: false, // an imported model waits for data the user chose for it
+  sample: null, // Float32Array: the sample of "Try" (and of the snippets)
+  restoring: false,
 };
 
 // ---------- small helpers ----------
@@ -38,25 +65,31 @@ function clearErrors(...ids) {
 function status(text) {
   $("status").textContent = text;
 }
-const num = (id) => Number($(id).value);
+const numVal = (id) => Number($(id).value);
 function intIn(id, lo, hi, what) {
-  const v = num(id);
-  if (!Number.isInteger(v) || v < lo || v > hi) throw Object.assign(new Error(`${what} must be a whole number from ${lo} to ${hi}`), { field: id });
+  const v = numVal(id);
+  if ($(id).value.trim() === "" || !Number.isInteger(v) || v < lo || v > hi)
+    throw Object.assign(new Error(`${what} must be a whole number from ${lo} to ${hi}`), { field: id });
   return v;
 }
-function td(text, cls) {
+function td(text, cls, label) {
   const c = document.createElement("td");
   c.textContent = text;
   if (cls) c.className = cls;
+  if (label) c.dataset.label = label;
   return c;
 }
-const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : "–");
+function h(tag, props = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children.filter((c) => c !== null && c !== undefined));
+  return e;
+}
+const modelFeatures = () => (app.imported ? app.imported.features : app.trained ? app.training?.features : null);
 
 // ---------- Model ----------
 function layerRow(layer, i, n) {
   const tr = document.createElement("tr");
   const idx = document.createElement("th");
-  idx.scope = "row";
   idx.textContent = String(i + 1);
   const units = document.createElement("input");
   Object.assign(units, { type: "number", min: 1, max: 4096, step: 1, value: layer.units, className: "short" });
@@ -95,8 +128,10 @@ function readLayers(validate = true) {
   }));
   if (validate) {
     layers.forEach((l, i) => {
-      if (!Number.isInteger(l.units) || l.units < 1 || l.units > 4096) throw Object.assign(new Error(`layer ${i + 1}: units must be a whole number from 1 to 4096`), { field: "layers-error" });
-      if (l.activation === "softmax" && i !== layers.length - 1) throw Object.assign(new Error(`layer ${i + 1}: softmax only on the last layer`), { field: "layers-error" });
+      if (!Number.isInteger(l.units) || l.units < 1 || l.units > 4096)
+        throw Object.assign(new Error(`layer ${i + 1}: units must be a whole number from 1 to 4096`), { field: "layers-error" });
+      if (l.activation === "softmax" && i !== layers.length - 1)
+        throw Object.assign(new Error(`layer ${i + 1}: softmax only on the last layer`), { field: "layers-error" });
     });
   }
   return layers;
@@ -114,12 +149,15 @@ function applyPreset(name) {
   loadData("source");
 }
 function fitOutputToClasses() {
-  if (!app.data || app.imported) return;
+  if (!app.data || app.imported || !app.data.labelled) return;
   const rows = [...$("layers").querySelectorAll("tr")];
   const last = rows[rows.length - 1]?.querySelector('[data-k="units"]');
   if (last && Number(last.value) !== app.data.classes) last.value = app.data.classes;
 }
 
+function ioText(d) {
+  return `${d.dtype} ${JSON.stringify(d.shapeSignature?.length ? d.shapeSignature : d.shape)}`;
+}
 async function importTflite(file) {
   clearErrors("tflite-error");
   try {
@@ -128,36 +166,71 @@ async function importTflite(file) {
     const id = new Uint8Array(bytes, 4, 4);
     if (bytes.byteLength < 8 || String.fromCharCode(...id) !== "TFL3") throw new Error(`${file.name} is not a .tflite file (it has no TFL3 identifier)`);
     const info = await app.worker.call("importModel", { bytes, name: file.name }, null, [bytes]);
-    app.imported = info;
-    app.trained = false;
-    resetResults();
-    $("imported-text").textContent = `Imported ${info.name} (${formatBytes(info.size)}): input ${JSON.stringify(info.inputs[0].shape)} float32, output ${JSON.stringify(info.outputs[0].shape)} — ${info.features} features, ${info.classes} classes. Training is skipped; quantize it with the data below.`;
-    $("imported").hidden = false;
-    $("builder").hidden = true;
-    $("preset-field").hidden = true;
-    $("train").classList.add("skipped");
-    $("train-text").textContent = "Skipped: an imported model is already trained.";
-    status(`Imported ${info.name}.`);
+    await adoptImport(info, { bytes: new Uint8Array(await file.arrayBuffer()) });
+    app.needData = true;
+    updateQuantizeWait();
+    status(`Imported ${info.name}: choose data for it.`);
+    persist();
   } catch (err) {
     const kept = app.imported ? ` The model ${app.imported.name} is still loaded.` : app.trained ? " The trained model is still loaded." : "";
-    const msg = err.message.startsWith(file.name) ? err.message : `${file.name}: ${err.message}`;
-    setError("tflite-error", `${msg}${kept}`);
+    setError("tflite-error", `${humanError(err.message, file.name)}${kept}`);
   } finally {
     $("tflite-file").value = "";
     updateButtons();
   }
 }
+/** Shows an imported model (after an import or a restore). */
+async function adoptImport(info, { bytes }) {
+  app.imported = { ...info, bytes };
+  app.trained = false;
+  resetResults();
+  const outs = info.outputs.map((o, k) => `${ioText(o)} (${info.outputKinds[k]})`).join(", ");
+  $("imported-text").textContent =
+    `Imported ${info.name} (${formatBytes(info.size)}): input ${ioText(info.inputs[0])}, output ${outs} — ${plural(info.features, "feature")} per row. Training is skipped; quantize it with data you choose below.`;
+  $("imported").hidden = false;
+  $("builder").hidden = true;
+  $("preset-field").hidden = true;
+  $("train").classList.add("skipped");
+  $("train-text").textContent = "Skipped: an imported model is already trained.";
+  $("in-dim").textContent = String(info.features);
+  showGraph([{ key: "", label: `${info.name} (imported)` }]);
+  checkDataFit();
+}
 async function clearImport() {
   await app.worker.call("clearImport");
   app.imported = null;
+  app.needData = false;
   resetResults();
   $("imported").hidden = true;
   $("builder").hidden = false;
   $("preset-field").hidden = false;
   $("train").classList.remove("skipped");
   $("train-text").textContent = "Not trained yet.";
+  $("graph-section").hidden = true;
   fitOutputToClasses();
+  checkDataFit();
+  updateQuantizeWait();
   updateButtons();
+  persist();
+}
+/** The input range the model expects: typed in for an imported model, the training data's for a trained one. */
+function expectedRange() {
+  if (app.imported) {
+    const [a, b] = [$("expect-min").value.trim(), $("expect-max").value.trim()];
+    if (a === "" || b === "") return null;
+    const [min, max] = [Number(a), Number(b)];
+    if (!Number.isFinite(min) || !Number.isFinite(max) || !(max > min)) return null;
+    return { min, max, from: "you entered" };
+  }
+  if (app.trained && app.training?.range) return { ...app.training.range, from: `the training data (${app.training.dataName})` };
+  return null;
+}
+function checkExpected() {
+  const [a, b] = [$("expect-min").value.trim(), $("expect-max").value.trim()];
+  if (a !== "" && b !== "" && !(Number(b) > Number(a))) setError("expect-error", "max must be greater than min");
+  else clearErrors("expect-error");
+  renderCalibData();
+  persist();
 }
 
 // ---------- Data ----------
@@ -185,51 +258,78 @@ async function takeUpload(input, slot, exts, what, errId) {
 function keptNote(msg) {
   return app.data ? `${msg} — still using the previous data: ${app.data.name}.` : msg;
 }
+function csvLabelled() {
+  return !$("csv-nolabel").checked;
+}
 function dataArgs() {
   const s = source();
   const testFraction = intIn("test-pct", 0, 90, "Test split") / 100;
   const splitSeed = intIn("split-seed", 0, 2 ** 31, "Split seed");
   const base = { source: s, testFraction, splitSeed };
   if (s === "random") {
-    return { ...base, rows: intIn("rnd-rows", 2, 100000, "Rows"), features: intIn("rnd-features", 1, 4096, "Features"), classes: intIn("rnd-classes", 1, 1000, "Classes"), seed: intIn("rnd-seed", 0, 2 ** 31, "Seed") };
+    return {
+      ...base,
+      rows: intIn("rnd-rows", 2, 100000, "Rows"),
+      features: intIn("rnd-features", 1, 4096, "Features"),
+      classes: intIn("rnd-classes", 1, 1000, "Classes"),
+      seed: intIn("rnd-seed", 0, 2 ** 31, "Seed"),
+    };
   }
   if (s === "digits") return base;
   if (s === "npy") {
     const { npyX, npyY } = app.uploads;
-    if (!npyX || !npyY) return null;
-    return { ...base, x: npyX.bytes.slice(0), y: npyY.bytes.slice(0), xName: npyX.name, yName: npyY.name };
+    if (!npyX) return null;
+    return { ...base, x: npyX.bytes.slice(0), y: npyY ? npyY.bytes.slice(0) : null, xName: npyX.name, yName: npyY?.name };
   }
   const { csv } = app.uploads;
   if (!csv) return null;
-  const h = $("csv-header").value;
+  const hdr = $("csv-header").value;
   const label = $("csv-label").value.trim();
-  return { ...base, bytes: csv.bytes.slice(0), name: csv.name, label: label || undefined, header: h === "auto" ? undefined : h === "yes" };
+  return {
+    ...base,
+    bytes: csv.bytes.slice(0),
+    name: csv.name,
+    label: label || undefined,
+    header: hdr === "auto" ? undefined : hdr === "yes",
+    labelled: csvLabelled(),
+  };
 }
 /** Where a data error is shown: the control that caused it. */
-function dataErrorField(trigger, msg) {
+function dataErrorField(trigger, raw) {
+  const msg = raw.replace(/^(invalid argument|converter|unsupported): /, "");
   if (trigger === "split") return "split-error";
   if (/label column|no column named|has no header row/.test(msg) && source() === "csv") return "csv-label-error";
   if (source() === "npy") {
     if (/^features \.npy/.test(msg)) return "npy-x-error";
-    if (/^labels \.npy|label .* at row/.test(msg)) return "npy-y-error";
+    if (/^labels \.npy|label .* at row|rows but the labels/.test(msg)) return "npy-y-error";
     return trigger === "npy-y" ? "npy-y-error" : "npy-x-error";
   }
   if (source() === "csv") return "csv-file-error";
-  return "split-error";
+  return trigger === "source" ? "split-error" : "split-error";
 }
+const DATA_ERRORS = ["split-error", "npy-x-error", "npy-y-error", "csv-file-error", "csv-label-error"];
 let dataSeq = 0;
 async function loadData(trigger) {
   const seq = ++dataSeq;
-  clearErrors("split-error", "npy-x-error", "npy-y-error", "csv-file-error", "csv-label-error");
+  clearErrors(...DATA_ERRORS);
   let args;
   try {
     args = dataArgs();
   } catch (err) {
-    setError(err.field === "test-pct" || err.field === "split-seed" ? "split-error" : "split-error", err.message);
+    setError(["test-pct", "split-seed"].includes(err.field) ? "split-error" : "split-error", err.message);
     return;
   }
+  $("npy-y-clear").hidden = !app.uploads.npyY;
   if (!args) {
-    $("data-summary").textContent = app.data ? `Loaded: ${describe(app.data)}. Choose the file(s) to switch.` : "Choose the file(s) to load.";
+    // A file source without its file: the data chosen before is not what the user wants now.
+    app.data = null;
+    dataChanged();
+    $("data-summary").textContent = source() === "npy" ? "Choose a features .npy file (labels are optional)." : "Choose a .csv file.";
+    delete $("data-summary").dataset.rows;
+    updateSplitFields();
+    checkDataFit();
+    updateQuantizeWait();
+    updateButtons();
     return;
   }
   status("Loading data…");
@@ -239,47 +339,95 @@ async function loadData(trigger) {
     if (seq !== dataSeq) return;
     app.data = d;
     $("data-summary").textContent = `Loaded: ${describe(d)}.`;
-    $("data-summary").dataset.rows = String(d.trainRows + d.testRows);
+    $("data-summary").dataset.rows = String(d.rows);
     $("data-summary").dataset.features = String(d.features);
-    $("in-dim").textContent = String(d.features);
+    $("data-summary").dataset.labelled = d.labelled ? "1" : "0";
+    if (!app.imported) $("in-dim").textContent = String(d.features);
     fitOutputToClasses();
-    resetResults();
-    if (!app.imported) {
+    if (!app.imported && !app.restoring) {
       app.trained = false;
       $("train-text").textContent = "Not trained yet.";
     }
+    if (app.imported && !app.restoring && trigger !== "initial") app.needData = false;
+    updateSplitFields();
+    checkDataFit();
+    updateQuantizeWait();
     status("Data loaded.");
+    if (!app.restoring) dataChanged();
+    persist();
   } catch (err) {
     if (seq !== dataSeq) return;
-    setError(dataErrorField(trigger, err.message), keptNote(err.message));
+    setError(dataErrorField(trigger, err.message), keptNote(humanError(err.message)));
     status("Could not load the data.");
   }
   updateButtons();
 }
 function describe(d) {
   const names = d.classNames?.length ? ` (${d.classNames.slice(0, 4).join(", ")}${d.classNames.length > 4 ? ", …" : ""})` : "";
-  return `${d.name} — ${d.trainRows} training + ${d.testRows} test rows, ${d.features} features, ${d.classes} classes${names}`;
+  const shape = d.sampleShape?.length > 1 ? ` (each sample ${JSON.stringify(d.sampleShape)} is flattened to ${d.features} features)` : "";
+  const rows = d.labelled ? `${d.trainRows} training + ${d.testRows} test rows` : plural(d.rows, "row");
+  const labels = d.labelled
+    ? `${plural(d.classes, "class", "classes")}${names}`
+    : "no labels (representative data only: calibration and agreement with float, no accuracy)";
+  return `${d.name} — ${rows}, ${plural(d.features, "feature")}${shape}, ${labels}; values in ${rangeText(d.range)}`;
+}
+/** The test split only means something for labelled data (as chosen now, or as loaded). */
+function updateSplitFields() {
+  const s = source();
+  const unlabelled = s === "csv" ? $("csv-nolabel").checked : s === "npy" ? !app.uploads.npyY : false;
+  $("split-fields").hidden = unlabelled;
+}
+/** The data and the model must agree on the features per row; say so next to the data. */
+function checkDataFit() {
+  const f = modelFeatures();
+  if (app.data && f && app.data.features !== f) {
+    const who = app.imported ? app.imported.name : "the trained model";
+    setError(
+      "data-fit",
+      `This data has ${plural(app.data.features, "feature")} per row, but ${who} takes ${f}: choose data with ${plural(f, "feature")} per row for it.`,
+    );
+  } else {
+    clearErrors("data-fit");
+  }
 }
 
 // ---------- Train ----------
 function drawCurves(h, epochs) {
-  const loss = lineChart({
-    series: [{ name: "train", values: h.loss, cls: "s-train" }, { name: "test", values: h.valLoss, cls: "s-test" }],
-    xLabel: "epoch", yLabel: "loss", xMax: epochs, title: "Loss per epoch",
-  });
-  const acc = lineChart({
-    series: [{ name: "train", values: h.accuracy, cls: "s-train" }, { name: "test", values: h.valAccuracy, cls: "s-test" }],
-    xLabel: "epoch", yLabel: "accuracy", yMin: 0, yMax: 1, xMax: epochs, title: "Accuracy per epoch",
-  });
-  $("loss-chart").replaceChildren(loss);
-  $("acc-chart").replaceChildren(acc);
+  mountChart($("loss-chart"), (width) =>
+    lineChart({
+      series: [
+        { name: "train", values: h.loss, cls: "s-train" },
+        { name: "test", values: h.valLoss, cls: "s-test" },
+      ],
+      xLabel: "epoch",
+      yLabel: "loss",
+      xMax: epochs,
+      title: "Loss per epoch",
+      width,
+    }),
+  );
+  mountChart($("acc-chart"), (width) =>
+    lineChart({
+      series: [
+        { name: "train", values: h.accuracy, cls: "s-train" },
+        { name: "test", values: h.valAccuracy, cls: "s-test" },
+      ],
+      xLabel: "epoch",
+      yLabel: "accuracy",
+      yMin: 0,
+      yMax: 1,
+      xMax: epochs,
+      title: "Accuracy per epoch",
+      width,
+    }),
+  );
 }
 async function train() {
   clearErrors("train-error", "layers-error");
   let cfg;
   try {
     const layers = readLayers();
-    const lr = num("lr");
+    const lr = numVal("lr");
     if (!(lr > 0 && lr <= 10)) throw Object.assign(new Error("learning rate must be in (0, 10]"), { field: "train-error" });
     cfg = {
       layers,
@@ -294,6 +442,7 @@ async function train() {
     return;
   }
   app.busy = true;
+  const dropped = app.variants.length;
   resetResults();
   updateButtons();
   const section = $("train");
@@ -302,33 +451,42 @@ async function train() {
   $("train-progress").max = cfg.epochs;
   $("train-progress").value = 0;
   $("train-text").textContent = "Starting…";
-  const h = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
-  drawCurves(h, cfg.epochs);
+  const hist = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
+  drawCurves(hist, cfg.epochs);
   status("Training…");
   try {
+    // Epochs can arrive every millisecond: redraw at most once per frame.
+    let frame = 0;
     const r = await app.worker.call("train", cfg, (p) => {
-      h.loss.push(p.loss);
-      h.accuracy.push(p.accuracy);
-      h.valLoss.push(p.valLoss);
-      h.valAccuracy.push(p.valAccuracy);
+      hist.loss.push(p.loss);
+      hist.accuracy.push(p.accuracy);
+      hist.valLoss.push(p.valLoss);
+      hist.valAccuracy.push(p.valAccuracy);
       $("train-progress").value = p.epoch;
       section.dataset.epoch = String(p.epoch);
       $("train-text").textContent = `Epoch ${p.epoch}/${p.epochs} · loss ${fmt(p.loss, 4)} · accuracy ${pct(p.accuracy)} · test accuracy ${pct(p.valAccuracy)}`;
-      drawCurves(h, cfg.epochs);
+      frame ||= requestAnimationFrame(() => {
+        frame = 0;
+        drawCurves(hist, cfg.epochs);
+      });
     });
+    cancelAnimationFrame(frame);
     app.trained = true;
     app.history = r.history;
-    app.training = cfg;
+    app.training = { ...cfg, features: app.data.features, range: app.data.range, dataName: app.data.name };
     drawCurves(r.history, cfg.epochs);
     const last = r.history.valAccuracy.at(-1);
+    const test = Number.isFinite(last) ? ` · final test accuracy ${pct(last)}` : " · no test set";
     $("train-text").textContent = r.cancelled
-      ? `Cancelled after ${r.epochsRun} of ${cfg.epochs} epochs (${(r.ms / 1000).toFixed(1)} s); the model keeps those weights · test accuracy ${pct(last)}`
-      : `Done: ${r.epochsRun} epochs in ${(r.ms / 1000).toFixed(1)} s · final test accuracy ${pct(last)}`;
+      ? `Cancelled after ${r.epochsRun} of ${plural(cfg.epochs, "epoch")} (${(r.ms / 1000).toFixed(1)} s); the model keeps those weights${test}`
+      : `Done: ${plural(r.epochsRun, "epoch")} in ${(r.ms / 1000).toFixed(1)} s${test}`;
     section.dataset.state = r.cancelled ? "cancelled" : "done";
-    status(r.cancelled ? "Training cancelled." : "Trained.");
+    status(`${r.cancelled ? "Training cancelled" : "Trained"}.${dropped ? ` The ${plural(dropped, "file")} of the previous model were cleared.` : ""}`);
+    checkDataFit();
+    persist();
   } catch (err) {
     section.dataset.state = "error";
-    setError(/layer|units|softmax/.test(err.message) ? "layers-error" : "train-error", err.message);
+    setError(/layer|units|softmax/.test(err.message) ? "layers-error" : "train-error", humanError(err.message));
     status("Training failed.");
   } finally {
     app.busy = false;
@@ -337,73 +495,205 @@ async function train() {
   }
 }
 
-// ---------- Quantize, Inspect, Compare, Download ----------
+// ---------- Quantize ----------
+/** Clears every result of the previous model (variants belong to the model that made them). */
 function resetResults() {
-  for (const f of app.files) URL.revokeObjectURL(f.url);
-  app.files = [];
+  for (const v of app.variants) URL.revokeObjectURL(v.url);
+  app.variants = [];
   app.report = null;
   app.comparison = null;
+  app.calibration = null;
+  compareSeq++; // answers to earlier comparisons are about the old files
+  $("compare-empty").textContent = "Every file written in this session, next to float32, run in litequant's interpreter.";
+  $("zip-text").textContent = "";
   $("inspect-body").hidden = true;
   $("inspect-empty").hidden = false;
   $("compare-table").hidden = true;
   $("compare-empty").hidden = false;
-  $("downloads").replaceChildren(Object.assign(document.createElement("li"), { className: "muted", textContent: "Nothing yet." }));
+  $("compare-note").hidden = true;
+  $("compare-sentence").hidden = true;
+  $("try-table").hidden = true;
+  $("calib-data").hidden = true;
+  $("range-warning").hidden = true;
+  renderDownloads();
   delete $("quantize").dataset.done;
   delete $("compare").dataset.done;
   $("quant-text").textContent = "";
   $("quant-progress").value = 0;
 }
+/**
+ * New data: the files stay (they belong to the model), their comparison is redone on the
+ * new data when it fits the model, else hidden.
+ */
+function dataChanged() {
+  app.comparison = null;
+  $("compare-table").hidden = true;
+  $("compare-note").hidden = true;
+  $("compare-sentence").hidden = true;
+  $("compare-empty").hidden = false;
+  delete $("compare").dataset.done;
+  if (app.variants.length && app.data && app.data.features === modelFeatures()) {
+    runCompare().catch((err) => setError("compare-error", humanError(err.message)));
+  }
+}
+/** After an import, Quantize waits until the user has chosen data for the model. */
+function updateQuantizeWait() {
+  const el = $("quantize-wait");
+  el.replaceChildren();
+  let msg = null;
+  const f = modelFeatures();
+  if (app.imported && app.needData) {
+    msg = `Quantize waits for data: choose the representative data ${app.imported.name} should be calibrated on in 2 Data (${plural(f, "feature")} per row).`;
+    if (app.data && app.data.features === f) {
+      const use = h("button", { type: "button", className: "secondary small-btn", id: "use-loaded" }, `Use the loaded data (${app.data.name})`);
+      use.addEventListener("click", () => {
+        app.needData = false;
+        updateQuantizeWait();
+        updateButtons();
+        persist();
+      });
+      el.append(msg, " ", use);
+      el.hidden = false;
+      return;
+    }
+  } else if (app.data && f && app.data.features !== f) {
+    msg = `Quantize waits for data with ${plural(f, "feature")} per row (see 2 Data).`;
+  } else if (!app.data && (app.imported || app.trained)) {
+    msg = "Quantize waits for data: choose it in 2 Data.";
+  }
+  el.textContent = msg ?? "";
+  el.hidden = !msg;
+}
+/** How far apart the calibration data's range and the model's expected input range are. */
+function rangeMismatch(data, expected) {
+  const span = expected.max - expected.min;
+  const overlap = Math.min(data.max, expected.max) - Math.max(data.min, expected.min);
+  const covers = Math.max(0, overlap) / span;
+  const beyond = (Math.max(0, expected.min - data.min) + Math.max(0, data.max - expected.max)) / span;
+  return covers < 0.5 || beyond > 0.5 ? { covers, beyond } : null;
+}
+function renderCalibData() {
+  const c = app.calibration;
+  const el = $("calib-data");
+  if (!c) {
+    el.hidden = true;
+    $("range-warning").hidden = true;
+    return;
+  }
+  const exp = expectedRange();
+  const expText = exp
+    ? `the model expects ${rangeText(exp)} (${exp.from})`
+    : app.imported
+      ? "the file does not record the input range it expects (enter it under 1 Model to check)"
+      : "";
+  el.textContent = `Calibrated on ${c.name}: ${plural(c.rows, "row")} (the first ${c.rows} of ${c.ofRows}), values in ${rangeText(c)}${expText ? `; ${expText}` : ""}.`;
+  el.hidden = false;
+  const mis = exp && rangeMismatch(c, exp);
+  const warn = $("range-warning");
+  if (mis) {
+    warn.textContent = `Warning: the calibration data's range ${rangeText(c)} differs a lot from the input range ${rangeText(exp)} — it covers ${pct(mis.covers, 0)} of it${mis.beyond > 0 ? ` and reaches ${pct(mis.beyond, 0)} of its width beyond it` : ""}. The int8 scales are set from the calibration data: inputs outside it will be clipped. Calibrate on data like the model's real inputs.`;
+    warn.hidden = false;
+  } else warn.hidden = true;
+}
 async function quantize() {
-  clearErrors("quantize-error", "compare-error");
+  clearErrors("quantize-error", "compare-error", "calib-error");
   let args;
   try {
     args = {
       modes: { int8: $("mode-int8").checked, float16: $("mode-f16").checked, dynamic: $("mode-dyn").checked },
       io: $("io-type").value,
-      reprRows: intIn("repr-rows", 1, 100000, "Representative samples"),
+      calibRows: intIn("calib-rows", 1, 100000, "Calibration samples"),
     };
   } catch (err) {
-    setError("quantize-error", err.message);
+    setError("calib-error", err.message);
     return;
   }
   app.busy = true;
-  resetResults();
+  compareSeq++; // a comparison still running is for the files before this one
   updateButtons();
   status("Quantizing…");
+  let wrote = null;
   try {
     const r = await app.worker.call("quantize", args, (p) => {
       $("quant-progress").max = p.total;
       $("quant-progress").value = p.done;
       $("quant-text").textContent = p.phase === "calibrating" ? `Calibrating: ${p.done} / ${p.total} sample runs` : `Writing ${p.phase}…`;
     });
-    app.files = r.files.map((f) => ({ ...f, url: URL.createObjectURL(new Blob([f.bytes], { type: "application/octet-stream" })) }));
-    app.report = r.report;
+    wrote = r.files;
+    addVariants(r.files);
+    if (r.report) app.report = r.report;
+    if (r.files.some((f) => f.mode === "int8")) app.calibration = r.calibration;
     $("quant-progress").max = 1;
     $("quant-progress").value = 1;
-    $("quant-text").textContent = `Wrote ${r.files.map((f) => `${f.label} (${formatBytes(f.bytes.length)})`).join(", ")}; calibrated on ${r.reprRows} samples.`;
+    const cal = r.files.some((f) => f.mode === "int8")
+      ? ` Calibrated on ${r.calibration.name}: ${plural(r.calibration.rows, "row")}, values in ${rangeText(r.calibration)}.`
+      : "";
+    $("quant-text").textContent = `Wrote ${r.files.map((f) => `${f.label} (${formatBytes(f.size)})`).join(", ")}.${cal}`;
     $("quantize").dataset.done = "1";
-    if (r.report) renderInspect(r.report);
+    renderCalibData();
+    if (app.report) renderInspect(app.report);
     renderDownloads();
-    status("Comparing…");
-    app.comparison = await app.worker.call("compare", {}, (p) => {
-      $("compare-empty").textContent = `Evaluating ${p.label}…`;
-    });
-    renderCompare(app.comparison);
-    renderDownloads();
+    showGraph(app.variants);
+    await runCompare();
     status("Done.");
   } catch (err) {
-    setError(app.files.length ? "compare-error" : "quantize-error", err.message);
-    status("Quantization failed.");
+    setError(wrote ? "compare-error" : "quantize-error", humanError(err.message));
+    status(wrote ? "The files were written; comparing them failed." : "Quantization failed.");
   } finally {
     app.busy = false;
+    $("quantize").dataset.runs = String(Number($("quantize").dataset.runs ?? 0) + 1);
     updateButtons();
+    persist();
   }
 }
+function addVariants(files) {
+  for (const f of files) {
+    const v = { ...f, ioDetails: f.io, io: f.ioType ?? f.io, url: URL.createObjectURL(new Blob([f.bytes], { type: "application/octet-stream" })) };
+    const i = app.variants.findIndex((o) => o.key === v.key);
+    if (i >= 0) {
+      URL.revokeObjectURL(app.variants[i].url);
+      app.variants[i] = v;
+    } else app.variants.push(v);
+  }
+}
+async function removeVariant(key) {
+  const v = app.variants.find((o) => o.key === key);
+  if (!v) return;
+  try {
+    await app.worker.call("removeVariant", { key });
+  } catch (err) {
+    setError("compare-error", humanError(err.message));
+    return;
+  }
+  URL.revokeObjectURL(v.url);
+  app.variants = app.variants.filter((o) => o.key !== key);
+  if (app.comparison) app.comparison.rows = app.comparison.rows.filter((r) => r.key !== key);
+  if (app.comparison) renderCompare(app.comparison);
+  renderDownloads();
+  showGraph(app.variants);
+  status(`Removed ${v.filename}.`);
+  persist();
+}
 
+// ---------- Inspect ----------
+function fixedRange(t) {
+  const f = FIXED_RANGE[t.producer];
+  if (!f) return null;
+  const [s, z] = f;
+  return Math.abs(t.scale - s) <= s * 1e-6 && t.zeroPoint === z ? { op: t.producer, scale: s, zeroPoint: z } : null;
+}
 function renderInspect(rep) {
   $("inspect-empty").hidden = true;
   $("inspect-body").hidden = false;
-  $("err-set").textContent = rep.evaluationSet === "evaluation" ? `test set (${rep.evaluationSamples} samples)` : `representative set (${rep.evaluationSamples} samples)`;
+  const evalText =
+    rep.evaluationSet === "evaluation"
+      ? (rep.evaluationWhat ?? `the test set (${rep.evaluationSamples} samples)`)
+      : `the ${rep.calibrationSamples} calibration samples themselves`;
+  $("err-set").textContent = evalText;
+  $("inspect-source").textContent =
+    `Calibrated on ${rep.calibrationName ?? "the representative data"} (${plural(rep.calibrationSamples, "sample")}). Errors and clip counts are measured on ${evalText}.`;
+  $("hist-caption").textContent =
+    `Bars: the values each tensor took on the ${plural(rep.calibrationSamples, "calibration sample")} (log scale). Dashed lines: calibrated min / max. Shaded: values the int8 grid cannot represent. "clipped" counts values of ${evalText} outside the grid. Ticks under the axis: int8 codes.`;
   const body = $("layer-table").querySelector("tbody");
   body.replaceChildren(
     ...rep.layers.map((l, i) => {
@@ -414,7 +704,7 @@ function renderInspect(rep) {
       }
       const sq = l.sqnrDb === null ? "∞ (exact)" : l.sqnrDb.toFixed(1);
       const kind = td(l.kind);
-      if (i === rep.worstLayer) kind.append(Object.assign(document.createElement("span"), { className: "badge", textContent: "worst" }));
+      if (i === rep.worstLayer) kind.append(h("span", { className: "badge", textContent: "worst" }));
       tr.append(td(String(l.op)), kind, td(l.name, "mono"), td(sq, "num"), td(fmt(l.maxAbsError, 3), "num"), td(fmt(l.meanAbsError, 3), "num"));
       return tr;
     }),
@@ -425,29 +715,34 @@ function renderInspect(rep) {
       card.className = "tensor-card";
       card.dataset.tensor = String(t.index);
       const cap = document.createElement("figcaption");
-      const title = document.createElement("strong");
-      title.className = "mono";
-      title.textContent = t.name;
-      const role = Object.assign(document.createElement("span"), { className: `badge role-${t.role}`, textContent: t.producer ? `${t.role} · ${t.producer}` : t.role });
+      const title = h("strong", { className: "mono", textContent: t.name });
+      const role = h("span", { className: `badge role-${t.role}`, textContent: t.producer ? `${t.role} · ${t.producer}` : t.role });
       cap.append(title, " ", role);
       const dl = document.createElement("dl");
       const clipped = t.clippedBelow + t.clippedAbove;
+      const fixed = fixedRange(t);
+      const clipText = t.values ? `${clipped} of ${t.values} values (${((100 * clipped) / t.values).toFixed(2)} %)` : "–";
       const facts = [
         ["range", `[${fmt(t.min, 4)}, ${fmt(t.max, 4)}]`],
         ["scale", fmt(t.scale, 4)],
         ["zero point", String(t.zeroPoint)],
         ["int8 covers", `[${fmt(t.gridMin, 4)}, ${fmt(t.gridMax, 4)}]`],
-        ["clipped", t.values ? `${clipped} of ${t.values} (${((100 * clipped) / t.values).toFixed(2)} %)` : "–"],
+        [fixed ? "saturated" : "clipped", clipText],
         ["shape", JSON.stringify(t.shape)],
       ];
-      for (const [k, v] of facts) {
-        const dt = document.createElement("dt");
-        dt.textContent = k;
-        const dd = document.createElement("dd");
-        dd.textContent = v;
-        dl.append(dt, dd);
+      for (const [k, v] of facts) dl.append(h("dt", { textContent: k }), h("dd", { textContent: v }));
+      const chart = h("div", { className: "chart-slot" });
+      card.append(cap, chart, dl);
+      if (fixed) {
+        card.dataset.fixed = "1";
+        card.append(
+          h("p", {
+            className: "fixed-note small",
+            textContent: `Fixed range: TFLite sets a ${fixed.op} output's int8 parameters itself (scale 1/${Math.round(1 / fixed.scale)}, zero point ${fixed.zeroPoint}), whatever the calibration saw; values at the top of [0, 1] saturate at code 127 by design, so this is not a calibration problem.`,
+          }),
+        );
       }
-      card.append(cap, histogramChart(t), dl);
+      queueMicrotask(() => mountChart(chart, (width) => histogramChart(t, { width })));
       return card;
     }),
   );
@@ -457,82 +752,564 @@ function renderInspect(rep) {
       card.className = "weight-card";
       const maxI = w.scales.indexOf(Math.max(...w.scales));
       const cap = document.createElement("figcaption");
-      cap.innerHTML = "";
-      const title = Object.assign(document.createElement("strong"), { className: "mono", textContent: w.name });
-      cap.append(title, ` — op ${w.op}, shape ${JSON.stringify(w.shape)}, ${w.scales.length} channels; weight SQNR ${w.sqnrDb === null ? "∞" : w.sqnrDb.toFixed(1)} dB; largest scale: channel ${maxI} (${fmt(w.scales[maxI], 4)})`);
-      card.append(cap, barChart({ values: w.scales, xLabel: "output channel", yLabel: "scale", highlight: maxI, title: `Per-channel weight scales of ${w.name}` }));
+      const title = h("strong", { className: "mono", textContent: w.name });
+      cap.append(
+        title,
+        ` — op ${w.op}, shape ${JSON.stringify(w.shape)}, ${plural(w.scales.length, "channel")}; weight SQNR ${w.sqnrDb === null ? "∞" : w.sqnrDb.toFixed(1)} dB; largest scale: channel ${maxI} (${fmt(w.scales[maxI], 4)})`,
+      );
+      const chart = h("div", { className: "chart-slot" });
+      card.append(cap, chart);
+      queueMicrotask(() =>
+        mountChart(chart, (width) =>
+          barChart({ values: w.scales, xLabel: "output channel", yLabel: "scale", highlight: maxI, title: `Per-channel weight scales of ${w.name}`, width }),
+        ),
+      );
       return card;
     }),
   );
 }
 
-function renderCompare(rows) {
+// ---------- Graph ----------
+function showGraph(files) {
+  const sel = $("graph-file");
+  const prev = sel.value;
+  const opts = files.map((f) => new Option(f.label ? `${f.label}${f.filename ? ` — ${f.filename}` : ""}` : f.filename, f.key));
+  sel.replaceChildren(...opts);
+  if (opts.some((o) => o.value === prev)) sel.value = prev;
+  $("graph-section").hidden = !opts.length;
+  if (opts.length) drawGraph();
+}
+async function drawGraph() {
+  try {
+    const g = await app.worker.call("describe", { key: $("graph-file").value || null });
+    renderGraph($("graph-view"), g, (text) => ($("graph-tip").textContent = text));
+  } catch (err) {
+    $("graph-view").textContent = humanError(err.message);
+  }
+}
+
+// ---------- Compare ----------
+/** Compares every file on the current data; only the latest request's answer is shown. */
+async function runCompare() {
+  if (!app.variants.length || !app.data) return;
+  const seq = ++compareSeq;
+  clearErrors("compare-error");
+  status("Comparing…");
+  const calibration = app.calibration ? { name: app.calibration.name, rows: app.calibration.rows } : null;
+  const cmp = await app.worker.call("compare", { calibration }, (p) => {
+    if (seq === compareSeq) $("compare-empty").textContent = `Evaluating ${p.label}…`;
+  });
+  if (seq !== compareSeq) return;
+  app.comparison = cmp;
+  renderCompare(cmp);
+  if (!app.busy) status("Compared.");
+}
+function outputCell(outputs, get, fmtv, label) {
+  const vals = outputs.map((o) => [o, get(o)]);
+  const c = td("", "num", label);
+  if (outputs.length === 1) c.textContent = fmtv(vals[0][1], vals[0][0]);
+  else c.append(...vals.flatMap(([o, v], i) => [i ? h("br") : null, `${o.name}: ${fmtv(v, o)}`].filter(Boolean)));
+  return c;
+}
+function renderCompare(cmp) {
+  const rows = cmp.rows;
   const float = rows.find((r) => r.key === "float32");
+  const kinds = float ? float.outputs.map((o) => o.kind) : (rows[0]?.outputs.map((o) => o.kind) ?? []);
+  const cls = kinds.includes("classification");
+  const reg = kinds.includes("regression");
+  const acc = cls && cmp.evaluation.labelled;
+  const cols = [
+    ["File", ""],
+    ["Calibrated on", ""],
+  ];
+  if (acc) cols.push(["Accuracy", "num"]);
+  if (cls) cols.push(["Agreement with float32", "num"]);
+  if (reg) cols.push(["MAE vs float32", "num"], ["RMSE", "num"], ["Max |error|", "num"], ["SQNR (dB)", "num"]);
+  cols.push(["Size", "num"], ["vs float32", "num"], ["Latency / sample", "num"]);
+  $("compare-table")
+    .querySelector("thead")
+    .replaceChildren(h("tr", {}, ...cols.map(([c, k]) => h("th", { scope: "col", className: k, textContent: c }))));
+  const regOnly = (o) => o.kind === "regression";
   const body = $("compare-table").querySelector("tbody");
   body.replaceChildren(
     ...rows.map((r) => {
       const tr = document.createElement("tr");
-      tr.dataset.model = r.key;
-      tr.dataset.accuracy = String(r.accuracy);
-      const th = document.createElement("th");
-      th.scope = "row";
-      th.textContent = r.label;
-      const delta = float && r.key !== "float32" ? ` (${r.accuracy >= float.accuracy ? "+" : ""}${(100 * (r.accuracy - float.accuracy)).toFixed(1)})` : "";
-      tr.append(
-        th,
-        td(`${pct(r.accuracy)}${delta}`, "num"),
-        td(r.key === "float32" ? "—" : pct(r.agreement), "num"),
-        td(formatBytes(r.size), "num"),
-        td(float ? `${((100 * r.size) / float.size).toFixed(0)} %` : "–", "num"),
-        td(`${r.usPerSample < 1000 ? r.usPerSample.toFixed(1) + " µs" : (r.usPerSample / 1000).toFixed(2) + " ms"}`, "num"),
+      tr.dataset.model = r.mode;
+      tr.dataset.key = r.key;
+      const first = r.outputs.find((o) => o.kind === "classification");
+      if (first?.accuracy !== null && first?.accuracy !== undefined) tr.dataset.accuracy = String(first.accuracy);
+      const firstReg = r.outputs.find(regOnly);
+      if (firstReg) {
+        tr.dataset.mae = String(firstReg.mae);
+        tr.dataset.sqnr = String(firstReg.sqnrDb);
+      }
+      const th = h(
+        "th",
+        { scope: "row" },
+        h("span", { className: "file-label", textContent: r.label }),
+        h("span", { className: "muted small block mono", textContent: r.filename }),
       );
+      th.dataset.label = "File";
+      if (r.key !== "float32") {
+        const rm = h("button", { type: "button", className: "icon", textContent: "Remove" });
+        rm.setAttribute("aria-label", `Remove ${r.filename}`);
+        rm.addEventListener("click", () => removeVariant(r.key));
+        th.append(" ", rm);
+      }
+      tr.append(th, td(r.calibration ? `${r.calibration.name}, ${plural(r.calibration.rows, "row")}` : "—", "", "Calibrated on"));
+      const outs = r.outputs;
+      const cOuts = outs.filter((o) => o.kind === "classification");
+      if (acc) {
+        tr.append(
+          outputCell(
+            cOuts,
+            (o) => o.accuracy,
+            (v, o) => {
+              const f = float?.outputs[o.output];
+              const d = f && r.key !== "float32" ? ` (${v >= f.accuracy ? "+" : ""}${(100 * (v - f.accuracy)).toFixed(1)})` : "";
+              return `${pct(v)}${d}`;
+            },
+            "Accuracy",
+          ),
+        );
+      }
+      if (cls)
+        tr.append(
+          outputCell(
+            cOuts,
+            (o) => o.agreement,
+            (v) => (r.key === "float32" ? "—" : pct(v)),
+            "Agreement with float32",
+          ),
+        );
+      if (reg) {
+        const rOuts = outs.filter(regOnly);
+        const dash = (f) => (v) => (r.key === "float32" ? "—" : f(v));
+        tr.append(
+          outputCell(
+            rOuts,
+            (o) => o.mae,
+            dash((v) => num(v)),
+            "MAE vs float32",
+          ),
+          outputCell(
+            rOuts,
+            (o) => o.rmse,
+            dash((v) => num(v)),
+            "RMSE",
+          ),
+          outputCell(
+            rOuts,
+            (o) => o.maxAbsError,
+            dash((v) => num(v)),
+            "Max |error|",
+          ),
+          outputCell(
+            rOuts,
+            (o) => o.sqnrDb,
+            dash((v) => (v === null ? "∞ (exact)" : v.toFixed(1))),
+            "SQNR (dB)",
+          ),
+        );
+      }
+      const lat = r.latency;
+      Object.assign(tr.dataset, { latencyMedian: String(lat.median), latencyMin: String(lat.min), latencyMax: String(lat.max) });
+      const latCell = td("", "num", "Latency / sample");
+      latCell.append(us(lat.median), h("span", { className: "muted small block", textContent: `${us(lat.min)} – ${us(lat.max)}` }));
+      tr.append(td(formatBytes(r.size), "num", "Size"), td(float ? `${((100 * r.size) / float.size).toFixed(0)} %` : "–", "num", "vs float32"), latCell);
       return tr;
     }),
   );
   $("compare-table").hidden = false;
-  $("compare-empty").textContent = `Held-out test set: ${rows[0]?.n ?? 0} rows. Latency: batch 1, mean over up to 200 samples, in this browser's WebAssembly.`;
+  $("compare-empty").hidden = true;
+  const metricText = [
+    acc ? "accuracy against the labels" : null,
+    cls ? "top-1 agreement with float32" : null,
+    reg ? "MAE, RMSE, max |error| and SQNR of each output against float32's" : null,
+  ]
+    .filter(Boolean)
+    .join("; ");
+  const noLabels = cls && !cmp.evaluation.labelled ? " No labels: accuracy is not measured." : "";
+  $("compare-note").textContent =
+    `Measured on ${cmp.evaluation.what}: ${metricText}.${noLabels} Latency: one sample (batch 1), setTensor + invoke in this browser's WebAssembly on one thread; median of 7 timed runs of ≥ 20 ms each after 5 ms of warm-up calls, and the fastest – slowest run below it (the machine's other work shows there).`;
+  $("compare-note").hidden = false;
+  const dup = (r) => rows.filter((o) => o.label === r.label).length > 1;
+  const sentence = compareSentences(
+    rows.map((r) => ({
+      label: dup(r) ? `${r.label} (${r.filename})` : r.label,
+      size: r.size,
+      accuracy: r.outputs.find((o) => o.kind === "classification")?.accuracy ?? NaN,
+      agreement: r.key === "float32" ? NaN : (r.outputs.find((o) => o.kind === "classification")?.agreement ?? NaN),
+    })),
+  );
+  $("compare-sentence").textContent = sentence;
+  $("compare-sentence").hidden = !sentence;
   $("compare").dataset.done = "1";
 }
 
+// ---------- Try one sample ----------
+function parseSample(text) {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  const vals = parts.map(Number);
+  const bad = parts.findIndex((p, i) => !Number.isFinite(vals[i]));
+  if (bad >= 0) throw new Error(`value ${bad + 1} ('${parts[bad]}') is not a number`);
+  return Float32Array.from(vals);
+}
+async function sampleFromRow() {
+  clearErrors("try-error");
+  try {
+    if (!app.data) throw new Error("load data first");
+    const k = intIn("sample-row", 1, app.data.rows, "Row");
+    const row = await app.worker.call("dataRow", { row: k - 1 });
+    $("sample-text").value = Array.from(row, (v) => Number(v.toPrecision(7))).join(", ");
+  } catch (err) {
+    setError("try-error", err.message);
+  }
+}
+async function sampleFromImage(file) {
+  clearErrors("try-error");
+  try {
+    const f = modelFeatures();
+    if (!f) throw new Error("train or import a model first");
+    const shape = app.imported?.inputs[0].shape ?? [1, f];
+    // [1, H, W, C] images, or a flat [1, F] input with F = side² (grey levels).
+    let [hgt, wid, ch] = shape.length === 4 ? shape.slice(1) : [Math.sqrt(f), Math.sqrt(f), 1];
+    if (!Number.isInteger(hgt)) throw new Error(`the model's input ${JSON.stringify(shape)} is not an image (and ${f} is not a square number of grey pixels)`);
+    const bmp = await createImageBitmap(file);
+    const canvas = new OffscreenCanvas(wid, hgt);
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(bmp, 0, 0, wid, hgt);
+    const px = ctx.getImageData(0, 0, wid, hgt).data;
+    const out = [];
+    for (let i = 0; i < wid * hgt; i++) {
+      if (ch === 1) out.push((px[4 * i] + px[4 * i + 1] + px[4 * i + 2]) / 3 / 255);
+      else for (let c = 0; c < ch; c++) out.push(px[4 * i + c] / 255);
+    }
+    $("sample-text").value = out.map((v) => Number(v.toPrecision(5))).join(", ");
+  } catch (err) {
+    setError("try-error", humanError(err.message, file.name));
+  } finally {
+    $("sample-image").value = "";
+  }
+}
+async function runSample() {
+  clearErrors("try-error");
+  try {
+    const values = parseSample($("sample-text").value);
+    const f = modelFeatures();
+    if (values.length !== f) throw new Error(`the model takes ${plural(f, "value")} per sample, you gave ${values.length}`);
+    app.sample = values;
+    const res = await app.worker.call("runSample", { values });
+    renderTry(res);
+    renderDownloads();
+    status("Sample run through every file.");
+  } catch (err) {
+    setError("try-error", humanError(err.message));
+  }
+}
+function renderTry(res) {
+  const table = $("try-table");
+  const names = res[0]?.outputs ?? [];
+  const classNames = app.data?.classNames ?? [];
+  const head = h(
+    "tr",
+    {},
+    h("th", { scope: "col", textContent: "File" }),
+    ...names.map((o) => h("th", { scope: "col", textContent: `${o.name} (float values)` })),
+    h("th", { scope: "col", textContent: "Raw output (the file's dtype)" }),
+  );
+  table.querySelector("thead").replaceChildren(head);
+  table.querySelector("tbody").replaceChildren(
+    ...res.map((r) => {
+      const tr = h("tr");
+      tr.dataset.key = r.key;
+      tr.append(h("th", { scope: "row" }, r.label, h("span", { className: "muted small block mono", textContent: r.filename })));
+      for (const o of r.outputs) {
+        const best = o.values.length > 1 ? o.values.indexOf(Math.max(...o.values)) : -1;
+        const cell = td(o.values.map((v) => num(v, 4)).join(", "), "mono small", `${o.name} (float values)`);
+        if (best >= 0) cell.prepend(h("strong", { textContent: `argmax ${best}${classNames[best] ? ` (${classNames[best]})` : ""}: ` }));
+        cell.dataset.values = JSON.stringify(o.values);
+        tr.append(cell);
+      }
+      const raw = td(r.outputs.map((o) => (o.dtype === "float32" ? "float32" : `${o.dtype} [${o.raw.join(", ")}]`)).join("; "), "mono small", "Raw output");
+      raw.dataset.raw = JSON.stringify(r.outputs.map((o) => o.raw));
+      tr.append(raw);
+      return tr;
+    }),
+  );
+  table.hidden = false;
+  $("try").dataset.done = "1";
+}
+
+// ---------- Download ----------
 function reportJson() {
   return {
     producer: "litequant",
     createdAt: new Date().toISOString(),
-    model: app.imported ? { imported: app.imported.name, inputs: app.imported.inputs, outputs: app.imported.outputs } : { layers: app.training?.layers, training: app.training },
+    model: app.imported
+      ? { imported: app.imported.name, inputs: app.imported.inputs, outputs: app.imported.outputs }
+      : { layers: app.training?.layers, training: app.training },
     data: app.data,
     history: app.history,
-    files: app.files.map((f) => ({ label: f.label, filename: f.filename, bytes: f.bytes.length })),
+    files: app.variants.map((f) => ({ label: f.label, filename: f.filename, bytes: f.size, calibration: f.calibration, io: f.ioDetails })),
     calibration: app.report,
     comparison: app.comparison,
   };
 }
+function labelsTxt() {
+  const names = app.data?.classNames ?? [];
+  return names.length ? `${names.join("\n")}\n` : null;
+}
+function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+function downloadAll() {
+  const enc = new TextEncoder();
+  const files = {};
+  for (const v of app.variants) files[v.filename] = [v.bytes, { level: 0 }];
+  const labels = labelsTxt();
+  if (labels) files["labels.txt"] = enc.encode(labels);
+  files["litequant_report.json"] = enc.encode(JSON.stringify(reportJson(), null, 2));
+  const zip = zipSync(files, { level: 6 });
+  saveBlob(new Blob([zip], { type: "application/zip" }), "litequant_models.zip");
+  $("zip-text").textContent = ` ${plural(Object.keys(files).length, "file")}, ${formatBytes(zip.length)}`;
+}
+function ioTable(io) {
+  const rows = [...io.inputs.map((d) => ["input", d]), ...io.outputs.map((d) => ["output", d])];
+  const t = h("table", { className: "data io" });
+  t.append(h("thead", {}, h("tr", {}, ...["", "Name", "dtype", "Shape", "Scale", "Zero point"].map((c) => h("th", { scope: "col", textContent: c })))));
+  t.append(
+    h(
+      "tbody",
+      {},
+      ...rows.map(([role, d]) => {
+        const q = d.dtype === "int8" || d.dtype === "uint8";
+        const tr = h("tr");
+        tr.dataset.role = role;
+        tr.dataset.dtype = d.dtype;
+        tr.append(
+          h("th", { scope: "row", textContent: role }),
+          td(d.name, "mono"),
+          td(d.dtype),
+          td(JSON.stringify(d.shapeSignature?.length ? d.shapeSignature : d.shape), "mono"),
+          td(q ? f32(d.scale) : "—", "num mono"),
+          td(q ? String(d.zeroPoint) : "—", "num mono"),
+        );
+        return tr;
+      }),
+    ),
+  );
+  return t;
+}
 function renderDownloads() {
-  const items = app.files.map((f) => {
-    const li = document.createElement("li");
-    const a = Object.assign(document.createElement("a"), { href: f.url, download: f.filename, textContent: f.filename });
-    li.append(a, Object.assign(document.createElement("span"), { className: "muted", textContent: ` ${f.label}, ${formatBytes(f.bytes.length)}` }));
-    return li;
+  const items = app.variants.map((f) => {
+    const a = h("a", { href: f.url, download: f.filename, textContent: f.filename });
+    return h("li", {}, a, h("span", { className: "muted", textContent: ` ${f.label}, ${formatBytes(f.size)}` }));
   });
-  const li = document.createElement("li");
-  const btn = Object.assign(document.createElement("button"), { type: "button", className: "secondary", textContent: "litequant_report.json" });
-  btn.id = "report-btn";
-  btn.addEventListener("click", () => {
-    const url = URL.createObjectURL(new Blob([JSON.stringify(reportJson(), null, 2)], { type: "application/json" }));
-    const a = Object.assign(document.createElement("a"), { href: url, download: "litequant_report.json" });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  });
-  li.append(btn, Object.assign(document.createElement("span"), { className: "muted", textContent: " ranges, scales / zero points, per-layer errors, comparison, training history" }));
-  $("downloads").replaceChildren(...items, li);
+  const labels = labelsTxt();
+  if (labels && app.variants.length) {
+    const url = URL.createObjectURL(new Blob([labels], { type: "text/plain" }));
+    items.push(
+      h(
+        "li",
+        {},
+        h("a", { href: url, download: "labels.txt", textContent: "labels.txt", id: "labels-link" }),
+        h("span", {
+          className: "muted",
+          textContent: ` class names, one per line, in class-index order (${plural(app.data.classNames.length, "class", "classes")})`,
+        }),
+      ),
+    );
+  }
+  if (app.variants.length) {
+    const btn = h("button", { type: "button", className: "secondary", textContent: "litequant_report.json", id: "report-btn" });
+    btn.addEventListener("click", () => saveBlob(new Blob([JSON.stringify(reportJson(), null, 2)], { type: "application/json" }), "litequant_report.json"));
+    items.push(
+      h("li", {}, btn, h("span", { className: "muted", textContent: " ranges, scales / zero points, per-layer errors, comparison, training history" })),
+    );
+  }
+  $("downloads").replaceChildren(...(items.length ? items : [h("li", { className: "muted", textContent: "Nothing yet." })]));
+  $("zip-btn").disabled = !app.variants.length;
+  const sample = app.sample ?? null;
+  $("file-cards").replaceChildren(
+    ...app.variants.map((f) => {
+      const card = h("article", { className: "file-card" });
+      card.dataset.key = f.key;
+      card.dataset.filename = f.filename;
+      const cal = f.calibration ? ` · calibrated on ${f.calibration.name} (${plural(f.calibration.rows, "row")}, ${rangeText(f.calibration)})` : "";
+      card.append(
+        h(
+          "h3",
+          {},
+          h("span", { className: "mono", textContent: f.filename }),
+          h("span", { className: "muted small", textContent: ` ${f.label} · ${formatBytes(f.size)}${cal}` }),
+        ),
+      );
+      if (f.ioDetails) {
+        card.append(h("div", { className: "table-wrap" }, ioTable(f.ioDetails)));
+        const values = sample ?? new Float32Array(f.ioDetails.inputs[0].shape.slice(1).reduce((a, b) => a * b, 1));
+        const note = sample ? "with the sample of 7 Try" : "with a zero sample (run one in 7 Try to use it here)";
+        const py = h(
+          "details",
+          { className: "snippet" },
+          h("summary", { textContent: `Python (LiteRT) — quantize an input, run, dequantize the output, ${note}` }),
+          h("pre", {}, h("code", { className: "py", textContent: pythonSnippet(f.filename, f.ioDetails, values) })),
+        );
+        const js = h(
+          "details",
+          { className: "snippet" },
+          h("summary", { textContent: "JavaScript (litequant's API)" }),
+          h("pre", {}, h("code", { className: "js", textContent: jsSnippet(f.filename, f.ioDetails, values) })),
+        );
+        card.append(py, js);
+      }
+      return card;
+    }),
+  );
+}
+
+// ---------- Session ----------
+const CONTROLS = [
+  "preset",
+  "init-seed",
+  "optimizer",
+  "lr",
+  "epochs",
+  "batch",
+  "shuffle-seed",
+  "rnd-rows",
+  "rnd-features",
+  "rnd-classes",
+  "rnd-seed",
+  "test-pct",
+  "split-seed",
+  "calib-rows",
+  "csv-label",
+  "csv-header",
+  "io-type",
+  "expect-min",
+  "expect-max",
+  "sample-text",
+];
+const CHECKS = ["csv-nolabel", "mode-int8", "mode-f16", "mode-dyn"];
+let persistTimer = null;
+/** Keeps the session in IndexedDB (debounced; a failure only means no restore). */
+function persist() {
+  if (app.restoring || app.leaving) return;
+  clearTimeout(persistTimer);
+  persistTimer = setTimeout(async () => {
+    if (app.leaving) return;
+    try {
+      const model = app.imported
+        ? { kind: "imported", name: app.imported.name, bytes: app.imported.bytes }
+        : app.trained
+          ? { kind: "trained", exported: await app.worker.call("exportModel"), history: app.history, training: app.training }
+          : null;
+      if (app.leaving) return;
+      await saveSession({
+        v: 1,
+        savedAt: Date.now(),
+        controls: Object.fromEntries(CONTROLS.map((id) => [id, $(id).value])),
+        checks: Object.fromEntries(CHECKS.map((id) => [id, $(id).checked])),
+        layers: readLayers(false),
+        source: source(),
+        uploads: app.uploads,
+        model,
+        needData: app.needData,
+        calibration: app.calibration,
+        report: app.report,
+        variants: app.variants.map(({ key, label, filename, mode, io, size, calibration, bytes, ioDetails }) => ({
+          key,
+          label,
+          filename,
+          mode,
+          io,
+          size,
+          calibration,
+          bytes,
+          ioDetails,
+        })),
+      });
+      $("session-text").textContent = `Session kept in this browser (${new Date().toLocaleTimeString()}).`;
+      document.body.dataset.saved = String(Date.now());
+    } catch (err) {
+      $("session-text").textContent = `Could not keep the session: ${err.message}`;
+    }
+  }, 150);
+}
+async function restore(s) {
+  app.restoring = true;
+  try {
+    for (const [id, v] of Object.entries(s.controls ?? {})) if ($(id)) $(id).value = v;
+    for (const [id, v] of Object.entries(s.checks ?? {})) if ($(id)) $(id).checked = v;
+    if (s.layers?.length) renderLayers(s.layers);
+    const radio = document.querySelector(`input[name="source"][value="${s.source}"]`);
+    if (radio && !radio.disabled) radio.checked = true;
+    showSourceOptions();
+    app.uploads = s.uploads ?? app.uploads;
+    if (s.model?.kind === "imported") {
+      const bytes = new Uint8Array(s.model.bytes);
+      const info = await app.worker.call("importModel", { bytes: bytes.slice().buffer, name: s.model.name });
+      await adoptImport(info, { bytes });
+    }
+    await loadData("restore");
+    if (s.model?.kind === "trained" && s.model.exported) {
+      await app.worker.call("restoreModel", s.model.exported);
+      app.trained = true;
+      app.history = s.model.history;
+      app.training = s.model.training;
+      if (app.history) drawCurves(app.history, app.history.loss.length);
+      $("train").dataset.state = "done";
+      $("train-text").textContent =
+        `Restored: the model trained earlier (${plural(app.history?.loss.length ?? 0, "epoch")}), from this browser's kept session.`;
+    }
+    app.needData = !!s.needData;
+    if (s.variants?.length && (app.trained || app.imported)) {
+      await app.worker.call("restoreVariants", { variants: s.variants.map((v) => ({ ...v, bytes: v.bytes })) });
+      addVariants(s.variants.map((v) => ({ ...v, io: v.ioDetails, ioType: v.io })));
+      app.calibration = s.calibration;
+      app.report = s.report;
+      if (app.report) renderInspect(app.report);
+      renderCalibData();
+      renderDownloads();
+      showGraph(app.variants);
+      $("quantize").dataset.done = "1";
+      if (app.data) await runCompare().catch((err) => setError("compare-error", humanError(err.message)));
+    }
+    checkDataFit();
+    updateQuantizeWait();
+    status(`Restored the session kept in this browser (${new Date(s.savedAt).toLocaleString()}).`);
+    $("session-text").textContent = "Session restored from this browser.";
+    document.body.dataset.restored = "1";
+  } finally {
+    app.restoring = false;
+  }
+}
+async function startOver() {
+  app.leaving = true; // no more saving: a pending save would bring the session back
+  clearTimeout(persistTimer);
+  await clearSession().catch(() => {});
+  location.reload();
 }
 
 function updateButtons() {
   const ready = !!app.worker && document.body.dataset.ready === "1";
-  $("train-btn").disabled = !ready || app.busy || !app.data || !!app.imported;
-  $("quantize-btn").disabled = !ready || app.busy || !app.data || !(app.trained || app.imported);
+  const fits = app.data && modelFeatures() === app.data.features;
+  $("train-btn").disabled = !ready || app.busy || !app.data || !!app.imported || !app.data.labelled;
+  $("quantize-btn").disabled = !ready || app.busy || !app.data || !(app.trained || app.imported) || !fits || app.needData;
+  $("try-btn").disabled = !ready || app.busy || !app.variants.length;
   $("io-type").disabled = !$("mode-int8").checked;
+  if (app.data && !app.data.labelled && !app.imported)
+    setError(
+      "train-error",
+      "Training needs labels: this data has none (it is representative data only). Choose labelled data to train, or import a trained model.",
+    );
+  else if ($("train-error").textContent.startsWith("Training needs labels")) clearErrors("train-error");
 }
 
 // ---------- wiring ----------
@@ -550,9 +1327,12 @@ async function main() {
   });
   $("tflite-file").addEventListener("change", (e) => e.target.files[0] && importTflite(e.target.files[0]));
   $("clear-import").addEventListener("click", clearImport);
+  $("expect-min").addEventListener("change", checkExpected);
+  $("expect-max").addEventListener("change", checkExpected);
   for (const r of document.querySelectorAll('input[name="source"]')) {
     r.addEventListener("change", () => {
       showSourceOptions();
+      updateSplitFields();
       loadData("source");
     });
   }
@@ -560,9 +1340,22 @@ async function main() {
   for (const id of ["test-pct", "split-seed"]) $(id).addEventListener("change", () => loadData("split"));
   $("npy-x").addEventListener("change", async (e) => (await takeUpload(e.target, "npyX", [".npy"], "a .npy file", "npy-x-error")) && loadData("npy-x"));
   $("npy-y").addEventListener("change", async (e) => (await takeUpload(e.target, "npyY", [".npy"], "a .npy file", "npy-y-error")) && loadData("npy-y"));
-  $("csv-file").addEventListener("change", async (e) => (await takeUpload(e.target, "csv", [".csv", ".txt", ".tsv"], "a .csv file", "csv-file-error")) && loadData("csv"));
+  $("npy-y-clear").addEventListener("click", () => {
+    app.uploads.npyY = null;
+    $("npy-y").value = "";
+    loadData("npy-y");
+  });
+  $("csv-file").addEventListener(
+    "change",
+    async (e) => (await takeUpload(e.target, "csv", [".csv", ".txt", ".tsv"], "a .csv file", "csv-file-error")) && loadData("csv"),
+  );
   $("csv-label").addEventListener("change", () => loadData("csv-label"));
   $("csv-header").addEventListener("change", () => loadData("csv-label"));
+  $("csv-nolabel").addEventListener("change", () => {
+    $("csv-label").disabled = $("csv-nolabel").checked;
+    updateSplitFields();
+    loadData("csv-label");
+  });
   $("train-btn").addEventListener("click", train);
   $("cancel-btn").addEventListener("click", async () => {
     $("cancel-btn").disabled = true;
@@ -570,7 +1363,22 @@ async function main() {
     await app.worker.call("cancel");
   });
   $("quantize-btn").addEventListener("click", quantize);
+  $("calib-rows").addEventListener("change", () => {
+    try {
+      intIn("calib-rows", 1, 100000, "Calibration samples");
+      clearErrors("calib-error");
+    } catch (err) {
+      setError("calib-error", err.message);
+    }
+  });
   $("mode-int8").addEventListener("change", updateButtons);
+  $("graph-file").addEventListener("change", drawGraph);
+  $("try-btn").addEventListener("click", runSample);
+  $("sample-from-row").addEventListener("click", sampleFromRow);
+  $("sample-image").addEventListener("change", (e) => e.target.files[0] && sampleFromImage(e.target.files[0]));
+  $("zip-btn").addEventListener("click", downloadAll);
+  $("start-over").addEventListener("click", startOver);
+  document.addEventListener("change", (e) => e.target.closest?.("main") && persist());
 
   try {
     await app.worker.ready;
@@ -582,7 +1390,22 @@ async function main() {
   }
   document.body.dataset.ready = "1";
   status("Ready.");
-  await loadData("source");
+  let kept = null;
+  try {
+    kept = await loadSession();
+  } catch {
+    kept = null;
+  }
+  if (kept?.v === 1) {
+    try {
+      await restore(kept);
+    } catch (err) {
+      status(`Could not restore the kept session (${err.message}); starting fresh.`);
+      await loadData("initial");
+    }
+  } else {
+    await loadData("initial");
+  }
   updateButtons();
 }
 

@@ -1,6 +1,8 @@
 // Small SVG charts with labelled axes: line charts (training curves), the tensor histogram
 // with its int8 grid, and bar charts (per-channel weight scales). No library: a few clear
-// functions that return an <svg> element sized by its viewBox (it scales with its box).
+// functions that return an <svg> element sized by its viewBox. Pass the box's width in CSS
+// pixels (`width`) so that one viewBox unit is one pixel and text stays at its font size on
+// any screen; `mountChart` redraws a chart when its box changes width.
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -35,8 +37,39 @@ export function fmt(v, digits = 3) {
 function frame({ width, height, margin, title }) {
   const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", preserveAspectRatio: "xMidYMid meet" });
   if (title) svg.append(el("title", {}, title));
-  const plot = { x0: margin.left, x1: width - margin.right, y0: height - margin.bottom, y1: margin.top };
+  const plot = { x0: margin.left, x1: width - margin.right, y0: height - margin.bottom, y1: margin.top, width };
   return { svg, plot };
+}
+
+/** Approximate width of `text` at the charts' 11 px font. */
+const textWidth = (text) => String(text).length * 6.2;
+
+/** Anchor for a label centred at x, so that it stays inside [0, width]. */
+function anchorFor(x, text, width) {
+  const half = textWidth(text) / 2;
+  if (x - half < 2) return { x: Math.max(x - 4, 2), anchor: "start" };
+  if (x + half > width - 2) return { x: Math.min(x + 4, width - 2), anchor: "end" };
+  return { x, anchor: "middle" };
+}
+
+/**
+ * Draws `draw(width)` into `box` at the box's width, and again whenever that width changes
+ * (phones rotating, panels opening), so chart text keeps its size.
+ */
+export function mountChart(box, draw) {
+  const render = () => {
+    const w = Math.max(240, Math.round(box.clientWidth || 0) - 8);
+    if (box.dataset.w === String(w) && box.firstChild) return;
+    box.dataset.w = String(w);
+    box.replaceChildren(draw(w));
+  };
+  box.dataset.w = "";
+  render();
+  box._chartObserver?.disconnect();
+  if (typeof ResizeObserver === "function") {
+    box._chartObserver = new ResizeObserver(() => render());
+    box._chartObserver.observe(box);
+  }
 }
 
 function axes(svg, plot, { xTicks, yTicks, sx, sy, xLabel, yLabel, xFmt = fmt, yFmt = fmt }) {
@@ -49,7 +82,9 @@ function axes(svg, plot, { xTicks, yTicks, sx, sy, xLabel, yLabel, xFmt = fmt, y
   for (const t of xTicks) {
     const x = sx(t);
     g.append(el("line", { x1: x, x2: x, y1: plot.y0, y2: plot.y0 + 4, class: "tick" }));
-    g.append(el("text", { x, y: plot.y0 + 16, "text-anchor": "middle" }, xFmt(t)));
+    const label = xFmt(t);
+    const a = anchorFor(x, label, plot.width);
+    g.append(el("text", { x: a.x, y: plot.y0 + 16, "text-anchor": a.anchor }, label));
   }
   g.append(el("line", { x1: plot.x0, x2: plot.x1, y1: plot.y0, y2: plot.y0, class: "baseline" }));
   g.append(el("line", { x1: plot.x0, x2: plot.x0, y1: plot.y0, y2: plot.y1, class: "baseline" }));
@@ -65,13 +100,15 @@ function axes(svg, plot, { xTicks, yTicks, sx, sy, xLabel, yLabel, xFmt = fmt, y
  * Line chart. series: [{name, values: number[], cls}] (x = 1..n); legend on top.
  */
 export function lineChart({ series, xLabel, yLabel, yMin, yMax, xMax, title, width = 460, height = 220 }) {
+  height = Math.min(height, Math.max(170, Math.round(width * 0.55)));
   const margin = { left: 52, right: 12, top: 26, bottom: 40 };
   const { svg, plot } = frame({ width, height, margin, title });
   const n = Math.max(xMax ?? 0, ...series.map((s) => s.values.length), 2);
   const all = series.flatMap((s) => s.values.filter(Number.isFinite));
-  let lo = yMin ?? Math.min(0, ...all);
-  let hi = yMax ?? Math.max(...all, lo + 1e-6);
-  if (!(hi > lo)) hi = lo + 1;
+  // No values yet: a plain 0–1 axis and a note, not a range made of rounding noise.
+  let lo = yMin ?? (all.length ? Math.min(0, ...all) : 0);
+  let hi = yMax ?? (all.length ? Math.max(...all) : 1);
+  if (!(hi > lo)) hi = lo + (Math.abs(lo) > 0 ? Math.abs(lo) : 1);
   const yTicks = niceTicks(lo, hi, 4);
   lo = Math.min(lo, yTicks[0]);
   hi = Math.max(hi, yTicks[yTicks.length - 1]);
@@ -79,6 +116,9 @@ export function lineChart({ series, xLabel, yLabel, yMin, yMax, xMax, title, wid
   const sy = (v) => plot.y0 - ((v - lo) / (hi - lo)) * (plot.y0 - plot.y1);
   const xTicks = niceTicks(1, n, 5).filter((t) => Number.isInteger(t) && t >= 1);
   axes(svg, plot, { xTicks, yTicks, sx, sy, xLabel, yLabel });
+  if (!all.length) {
+    svg.append(el("text", { x: (plot.x0 + plot.x1) / 2, y: (plot.y0 + plot.y1) / 2, "text-anchor": "middle", class: "empty-note" }, "no data yet"));
+  }
   let lx = plot.x0;
   for (const s of series) {
     const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${sx(i + 1).toFixed(1)},${sy(v).toFixed(1)}` : null)).filter(Boolean);
@@ -119,7 +159,15 @@ export function histogramChart(t, { width = 520, height = 220 } = {}) {
   if (t.gridMin > dlo) clip.append(el("rect", { x: plot.x0, y: plot.y1, width: sx(t.gridMin) - plot.x0, height: plot.y0 - plot.y1 }));
   if (t.gridMax < dhi) clip.append(el("rect", { x: sx(t.gridMax), y: plot.y1, width: plot.x1 - sx(t.gridMax), height: plot.y0 - plot.y1 }));
   svg.append(clip);
-  axes(svg, plot, { xTicks: niceTicks(dlo, dhi, 5), yTicks, sx, sy: (v) => sy(v - 1), xLabel: "value (float)", yLabel: "count (log)", yFmt: (v) => (v === 1 ? "0" : v >= 1000 ? `${v / 1000}k` : String(v)) });
+  axes(svg, plot, {
+    xTicks: niceTicks(dlo, dhi, 5),
+    yTicks,
+    sx,
+    sy: (v) => sy(v - 1),
+    xLabel: "value (float)",
+    yLabel: "count (log)",
+    yFmt: (v) => (v === 1 ? "0" : v >= 1000 ? `${v / 1000}k` : String(v)),
+  });
   const bw = (hi - lo) / counts.length;
   const bars = el("g", { class: "bars" });
   counts.forEach((c, i) => {
@@ -139,12 +187,33 @@ export function histogramChart(t, { width = 520, height = 220 } = {}) {
     rug.append(el("line", { x1: x, x2: x, y1: ry, y2: ry + 6 }));
   }
   svg.append(rug);
-  svg.append(el("text", { x: plot.x0, y: ry + 18, class: "rug-label" }, `int8 grid: ${every === 1 ? "a tick per code" : `a tick every ${every} codes`}, step ${fmt(t.scale)}`));
-  // min / max markers
-  for (const [v, name] of [[t.min, "min"], [t.max, "max"]]) {
-    const x = sx(v);
-    svg.append(el("line", { x1: x, x2: x, y1: plot.y1, y2: plot.y0, class: "marker" }));
-    svg.append(el("text", { x: x + (name === "min" ? 3 : -3), y: plot.y1 + 10, "text-anchor": name === "min" ? "start" : "end", class: "marker-label" }, `${name} ${fmt(v)}`));
+  svg.append(
+    el(
+      "text",
+      { x: plot.x0, y: ry + 18, class: "rug-label" },
+      `int8 grid: ${every === 1 ? "a tick per code" : `a tick every ${every} codes`}, step ${fmt(t.scale)}`,
+    ),
+  );
+  // min / max markers; labels side by side when there is room, else on two lines, and
+  // always inside the plot.
+  const labels = [
+    [t.min, "min"],
+    [t.max, "max"],
+  ].map(([v, name]) => ({ x: sx(v), text: `${name} ${fmt(v)}`, name }));
+  const [mn, mx] = labels;
+  const overlap = mn.x + 3 + textWidth(mn.text) > mx.x - 3 - textWidth(mx.text);
+  for (const l of labels) {
+    svg.append(el("line", { x1: l.x, x2: l.x, y1: plot.y1, y2: plot.y0, class: "marker" }));
+    let anchor = l.name === "min" ? "end" : "start";
+    let x = l.x + (l.name === "min" ? -3 : 3);
+    if (!overlap) {
+      anchor = l.name === "min" ? "start" : "end";
+      x = l.x + (l.name === "min" ? 3 : -3);
+    }
+    if (anchor === "end" && x - textWidth(l.text) < plot.x0) [anchor, x] = ["start", Math.max(l.x + 3, plot.x0 + 2)];
+    if (anchor === "start" && x + textWidth(l.text) > plot.width - 2) [anchor, x] = ["end", Math.min(l.x - 3, plot.width - 2)];
+    const y = plot.y1 + 10 + (overlap && l.name === "max" ? 13 : 0);
+    svg.append(el("text", { x, y, "text-anchor": anchor, class: "marker-label" }, l.text));
   }
   return svg;
 }
@@ -164,7 +233,13 @@ export function barChart({ values, xLabel, yLabel, title, width = 520, height = 
   axes(svg, plot, { xTicks, yTicks, sx, sy, xLabel, yLabel });
   const g = el("g", { class: "bars" });
   values.forEach((v, i) => {
-    const r = el("rect", { x: plot.x0 + i * bw + bw * 0.1, y: sy(v), width: Math.max(bw * 0.8, 0.6), height: plot.y0 - sy(v), class: i === highlight ? "hl" : undefined });
+    const r = el("rect", {
+      x: plot.x0 + i * bw + bw * 0.1,
+      y: sy(v),
+      width: Math.max(bw * 0.8, 0.6),
+      height: plot.y0 - sy(v),
+      class: i === highlight ? "hl" : undefined,
+    });
     r.append(el("title", {}, `channel ${i}: ${fmt(v, 4)}`));
     g.append(r);
   });

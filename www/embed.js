@@ -6,13 +6,28 @@
 // Attributes: preset = "seed" (Dense 64 relu → 10 softmax) | "digits" (Dense 32 relu → 10
 // softmax); data = "random" (the seed's random data) | "digits"; epochs (default 2 for seed,
 // 10 for digits); autorun (start on load). Everything runs in a Web Worker of this origin.
-import { lineChart } from "./charts.js";
+import { lineChart, mountChart } from "./charts.js";
 import { formatBytes } from "./files.js";
+import { compareSentences, humanError, pct, plural } from "./format.js";
 import { startWorker } from "./rpc.js";
 
 const PRESETS = {
-  seed: { title: "Seed MLP", layers: [{ type: "dense", units: 64, activation: "relu" }, { type: "dense", units: 10, activation: "softmax" }], epochs: 2 },
-  digits: { title: "Digits MLP", layers: [{ type: "dense", units: 32, activation: "relu" }, { type: "dense", units: 10, activation: "softmax" }], epochs: 10 },
+  seed: {
+    title: "Seed MLP",
+    layers: [
+      { type: "dense", units: 64, activation: "relu" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+    epochs: 2,
+  },
+  digits: {
+    title: "Digits MLP",
+    layers: [
+      { type: "dense", units: 32, activation: "relu" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+    epochs: 10,
+  },
 };
 const DATA = { random: "random data (1000 × 32, like the seed)", digits: "handwritten digits (1797 × 64)" };
 
@@ -28,6 +43,7 @@ button:focus-visible { outline: 2px solid #2456c9; outline-offset: 2px; }
 progress { flex: 1; min-width: 8rem; height: 0.6rem; accent-color: #2456c9; }
 .msg { color: #5b6472; font-size: 0.85rem; }
 .err { color: #b3261e; }
+.sentence { margin: 0.5rem 0 0; font-size: 0.9rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.88rem; }
 th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid #eef0f4; font-weight: normal; }
 thead th { color: #5b6472; font-weight: 600; }
@@ -53,9 +69,10 @@ class LitequantDemo extends HTMLElement {
         <progress max="1" value="0" aria-label="Progress"></progress></div>
       <p class="msg" aria-live="polite">Runs in your browser; nothing is uploaded.</p>
       <div class="chart"></div>
-      <table hidden><thead><tr><th scope="col">File</th><th scope="col" class="num">Test accuracy</th><th scope="col" class="num">Size</th></tr></thead><tbody></tbody></table>`;
+      <table hidden><thead><tr><th scope="col">File</th><th scope="col" class="num">Test accuracy</th><th scope="col" class="num">Size</th></tr></thead><tbody></tbody></table>
+      <p class="sentence" hidden></p>`;
     root.querySelector("h3").textContent = `${preset.title} → int8 / float16`;
-    root.querySelector(".sub").textContent = `${DATA[data]}, ${epochs} epoch${epochs > 1 ? "s" : ""}`;
+    root.querySelector(".sub").textContent = `${DATA[data]}, ${plural(epochs, "epoch")}`;
     root.querySelector("button").addEventListener("click", () => this.run());
     if (this.hasAttribute("autorun")) this.run();
   }
@@ -67,7 +84,7 @@ class LitequantDemo extends HTMLElement {
 
   async run() {
     const root = this.shadowRoot;
-    const [button, progress, msg, chart, table] = ["button", "progress", ".msg", ".chart", "table"].map((s) => root.querySelector(s));
+    const [button, progress, msg, chart, table, sentence] = ["button", "progress", ".msg", ".chart", "table", ".sentence"].map((s) => root.querySelector(s));
     const { preset, data, epochs } = this.config;
     button.disabled = true;
     msg.classList.remove("err");
@@ -85,28 +102,52 @@ class LitequantDemo extends HTMLElement {
         msg.textContent = `Training: epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(4)}`;
         h.loss.push(p.loss);
         h.valLoss.push(p.valLoss);
-        chart.replaceChildren(lineChart({ series: [{ name: "train loss", values: h.loss, cls: "s-train" }, { name: "test loss", values: h.valLoss, cls: "s-test" }], xLabel: "epoch", yLabel: "loss", xMax: epochs, height: 170 }));
+        mountChart(chart, (width) =>
+          lineChart({
+            series: [
+              { name: "train loss", values: h.loss, cls: "s-train" },
+              { name: "test loss", values: h.valLoss, cls: "s-test" },
+            ],
+            xLabel: "epoch",
+            yLabel: "loss",
+            xMax: epochs,
+            height: 170,
+            width,
+          }),
+        );
       });
       msg.textContent = "Calibrating and quantizing…";
-      await this.worker.call("quantize", { modes: { int8: true, float16: true, dynamic: false }, io: "int8", reprRows: 100 });
+      await this.worker.call("quantize", { modes: { int8: true, float16: true, dynamic: false }, io: "int8", calibRows: 100 });
       progress.value = epochs + 1;
-      const rows = await this.worker.call("compare", {});
+      const cmp = await this.worker.call("compare", { calibration: null });
       progress.value = epochs + 2;
+      // One figure per file: the first output's accuracy (these demos classify).
+      const rows = cmp.rows.map((r) => ({
+        label: r.label,
+        size: r.size,
+        accuracy: r.outputs[0]?.accuracy ?? NaN,
+        agreement: r.key === "float32" ? NaN : (r.outputs[0]?.agreement ?? NaN),
+      }));
       table.querySelector("tbody").replaceChildren(
         ...rows.map((r) => {
           const tr = document.createElement("tr");
           tr.innerHTML = `<th scope="row"></th><td class="num"></td><td class="num"></td>`;
           tr.children[0].textContent = r.label;
-          tr.children[1].textContent = `${(100 * r.accuracy).toFixed(1)} %`;
+          tr.children[1].textContent = pct(r.accuracy);
           tr.children[2].textContent = formatBytes(r.size);
+          tr.dataset.accuracy = String(r.accuracy);
+          tr.dataset.size = String(r.size);
           return tr;
         }),
       );
       table.hidden = false;
-      msg.textContent = `Held-out test set: ${rows[0].n} rows, run in litequant's interpreter.`;
+      // The sentence under the table is generated from the same numbers.
+      sentence.textContent = compareSentences(rows);
+      sentence.hidden = false;
+      msg.textContent = `Measured on ${cmp.evaluation.what}, run in litequant's interpreter.`;
       this.dataset.state = "done";
     } catch (err) {
-      msg.textContent = `Error: ${err.message}`;
+      msg.textContent = `Error: ${humanError(err.message)}`;
       msg.classList.add("err");
       this.dataset.state = "error";
     } finally {

@@ -1,77 +1,267 @@
 // The page's worker: all heavy work (loading data, training, calibration, conversion,
-// evaluation) runs here, so the page keeps answering. One request at a time from app.js
+// comparison) runs here, so the page keeps answering. One request at a time from app.js
 // (see rpc.js); training yields to the event loop between epochs so that "cancel" and
 // other messages are handled while it runs.
+//
+// State: one dataset, one float model (trained here or imported), and every variant
+// (.tflite file) written for that model in this session, by key.
 import init, * as lq from "../pkg/litequant.js";
 
 const ready = init();
 
 const state = {
-  data: null, // {name, train, test, features, classes, classNames, featureNames}
+  data: null, // {name, x, y, rows, features, sampleShape, classes, classNames, featureNames, labelled, train, test, range}
   model: null, // lq.Sequential (trained)
-  modelInfo: null, // {layers, features, classes}
-  imported: null, // {name, bytes, features, classes, inputs, outputs}
-  files: [], // [{key, label, filename, bytes}]
+  modelInfo: null, // {layers, seed, features, classes}
+  imported: null, // {name, bytes, features, inputs, outputs, outputKinds}
+  variants: new Map(), // key -> {key, label, filename, bytes, mode, io, calibration}
   report: null,
   cancelRequested: false,
 };
 
 const yieldToEventLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
-const clean = (msg) => String(msg).replace(/^(invalid argument|unsupported|converter): /, "");
+const rowWidth = (shape) => shape.slice(1).reduce((a, b) => a * Math.max(b, 1), 1);
+
+/** Smallest and largest value of `x` (the range the page compares with the model's). */
+function range(x) {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
 
 function summary(d = state.data) {
   if (!d) return null;
   return {
     name: d.name,
+    rows: d.rows,
     trainRows: d.train.rows,
     testRows: d.test.rows,
     features: d.features,
+    sampleShape: d.sampleShape,
     classes: d.classes,
     classNames: d.classNames,
     featureNames: d.featureNames,
+    labelled: d.labelled,
+    range: d.range,
   };
 }
 
 async function loadDataset(args) {
   switch (args.source) {
     case "random":
-      return {
-        name: `random (seed ${args.seed})`,
-        ...lq.randomDataset(args.rows, args.features, args.classes, args.seed),
-      };
+      return { name: `random (seed ${args.seed})`, ...lq.randomDataset(args.rows, args.features, args.classes, args.seed) };
     case "digits": {
       const res = await fetch(new URL("../data/digits.bin", import.meta.url));
       if (!res.ok) throw new Error(`cannot load data/digits.bin: HTTP ${res.status}`);
       return { name: "handwritten digits", ...lq.digitsDataset(new Uint8Array(await res.arrayBuffer())) };
     }
     case "npy":
-      return { name: `${args.xName} + ${args.yName}`, ...lq.loadNpy(new Uint8Array(args.x), new Uint8Array(args.y)) };
+      return {
+        name: args.y ? `${args.xName} + ${args.yName}` : args.xName,
+        ...lq.loadNpy(new Uint8Array(args.x), args.y ? new Uint8Array(args.y) : null),
+      };
     case "csv":
       return {
         name: args.name,
-        ...lq.loadCsv(new Uint8Array(args.bytes), { name: args.name, label: args.label, header: args.header }),
+        ...lq.loadCsv(new Uint8Array(args.bytes), { name: args.name, label: args.label, header: args.header, labelled: args.labelled }),
       };
+    // "images": an image folder (decoded to rows) plugs in here, as one more case that
+    // returns the same {x, y, rows, features, sampleShape, labelled, …}.
     default:
       throw new Error(`unknown data source '${args.source}'`);
   }
 }
 
+/** The float model's inputs and outputs, whichever way it was made. */
+function modelFeatures() {
+  return state.imported ? state.imported.features : state.modelInfo?.features;
+}
+
+/** The float32 .tflite of the current model (the baseline every variant is compared with). */
+function floatBytes() {
+  return state.variants.get("float32")?.bytes ?? null;
+}
+
+function converter() {
+  if (state.imported) return lq.TFLiteConverter.fromTflite(state.imported.bytes);
+  if (state.model) return lq.TFLiteConverter.fromModel(state.model);
+  throw new Error("train a model or import a float .tflite first");
+}
+
+function convertWith(configure) {
+  const conv = converter();
+  try {
+    configure(conv);
+    return conv.convert();
+  } finally {
+    conv.free();
+  }
+}
+
+/** Forgets the variants: they belong to the model that made them. */
+function clearVariants() {
+  state.variants.clear();
+  state.report = null;
+}
+
+function variantMeta(v) {
+  return { key: v.key, label: v.label, filename: v.filename, mode: v.mode, io: v.io, size: v.bytes.length, calibration: v.calibration };
+}
+
+/** Input and output details of a file, for the page's io table and snippets. */
+function ioDetails(bytes) {
+  const it = new lq.Interpreter(bytes);
+  try {
+    const pick = (d) => ({
+      index: d.index,
+      name: d.name,
+      dtype: d.dtype,
+      shape: d.shape,
+      shapeSignature: d.shapeSignature,
+      scale: d.scale,
+      zeroPoint: d.zeroPoint,
+    });
+    return { inputs: it.getInputDetails().map(pick), outputs: it.getOutputDetails().map(pick) };
+  } finally {
+    it.free();
+  }
+}
+
+/**
+ * The rows Compare measures on, and what to call them: the test set when there is one; else
+ * the rows calibration did not use (`calibration`: {name, rows} of the last int8
+ * calibration; its rows are the first of the training rows when it used this data); else
+ * (every row calibrated) the calibration rows themselves.
+ */
+function evaluationSet(calibration) {
+  const d = state.data;
+  const f = d.features;
+  if (d.test.rows)
+    return { x: d.test.x, y: d.labelled ? d.test.y : null, rows: d.test.rows, what: `the held-out test set (${d.test.rows} rows)`, kind: "test" };
+  const same = calibration && calibration.name === d.name;
+  if (!same) {
+    const trained = !state.imported && d.labelled && state.modelInfo?.dataName === d.name ? "; the model was trained on them" : "";
+    return {
+      x: d.train.x,
+      y: d.labelled ? d.train.y : null,
+      rows: d.train.rows,
+      what: `all ${d.train.rows} rows of ${d.name} (no test set; none were used for calibration${trained})`,
+      kind: "rest",
+    };
+  }
+  const used = Math.min(calibration.rows, d.train.rows);
+  if (d.train.rows > used) {
+    const rows = d.train.rows - used;
+    const trained = !state.imported && d.labelled ? "; the model was trained on them" : "";
+    return {
+      x: d.train.x.subarray(used * f),
+      y: d.labelled ? d.train.y.subarray(used) : null,
+      rows,
+      what: `the ${rows} rows calibration did not use (no test set${trained})`,
+      kind: "rest",
+    };
+  }
+  return {
+    x: d.train.x,
+    y: d.labelled ? d.train.y : null,
+    rows: d.train.rows,
+    what: `the ${d.train.rows} calibration rows themselves (no other rows: in-sample)`,
+    kind: "calibration",
+  };
+}
+
+/**
+ * Latency as the benchmark measures it (bench/bench.js): batch 1, setTensor + invoke of one
+ * quantized row; warm-up calls for 5 ms, then 7 timed runs of at least 20 ms each (the
+ * clock is read every ~0.25 ms of calls, so its resolution does not matter). Returns µs per
+ * call: the median, fastest and slowest run.
+ */
+function latency(bytes, row) {
+  const it = new lq.Interpreter(bytes);
+  try {
+    const inp = it.getInputDetails()[0];
+    it.resizeInput(inp.index, [1, ...inp.shape.slice(1)]);
+    const q = toInput(inp, row);
+    const step = () => {
+      it.setTensor(inp.index, q);
+      it.invoke();
+    };
+    let calls = 0;
+    const w0 = performance.now();
+    do {
+      step();
+      calls++;
+    } while (performance.now() - w0 < 5);
+    const k = Math.max(1, Math.floor((0.25 * calls) / (performance.now() - w0)));
+    const per = [];
+    for (let r = 0; r < 7; r++) {
+      let n = 0;
+      const t0 = performance.now();
+      let dt;
+      do {
+        for (let i = 0; i < k; i++) step();
+        n += k;
+        dt = performance.now() - t0;
+      } while (dt < 20);
+      per.push((dt * 1000) / n);
+    }
+    per.sort((a, b) => a - b);
+    return { median: per[3], min: per[0], max: per[6], runs: 7, msPerRun: 20 };
+  } finally {
+    it.free();
+  }
+}
+
+/**
+ * Quantizes float rows for an int8/uint8 input as TFLite's QUANTIZE does
+ * (reference_ops::AffineQuantize: x / scale in float32, round half away from zero, + zero
+ * point, clamp).
+ */
+function toInput(detail, x) {
+  if (detail.dtype === "float32") return x;
+  const [lo, hi, Arr] = detail.dtype === "int8" ? [-128, 127, Int8Array] : [0, 255, Uint8Array];
+  const out = new Arr(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = Math.fround(x[i] / detail.scale);
+    const r = Math.sign(v) * Math.round(Math.abs(v)) + detail.zeroPoint;
+    out[i] = Math.min(hi, Math.max(lo, r));
+  }
+  return out;
+}
+
 const handlers = {
   async loadData(args) {
     const d = await loadDataset(args);
-    if (state.imported) {
-      lq.checkDataset(d.y, d.features, state.imported.features, state.imported.classes);
+    const labelled = d.labelled !== false && d.y.length > 0;
+    // Without labels there is nothing to hold out for: every row is representative data.
+    const split = labelled
+      ? lq.trainTestSplit(d.x, d.y, d.features, args.testFraction, args.splitSeed)
+      : { train: { x: d.x, y: new Int32Array(0), rows: d.rows }, test: { x: new Float32Array(0), y: new Int32Array(0), rows: 0 } };
+    // Labels must fit an imported classifier's outputs (the features may differ: the page
+    // then asks for matching data instead of refusing the model or the data). A model
+    // trained here follows the data when it is trained again.
+    const im = state.imported;
+    if (labelled && im && im.features === d.features && im.outputKinds[0] === "classification") {
+      lq.checkDataset(d.y, d.features, im.features, rowWidth(im.outputs[0].shape));
     }
-    const split = lq.trainTestSplit(d.x, d.y, d.features, args.testFraction, args.splitSeed);
-    const classes = Math.max(d.classes, split.train.classes);
     state.data = {
       name: d.name,
+      x: d.x,
+      rows: d.rows,
       train: split.train,
       test: split.test,
       features: d.features,
-      classes,
+      sampleShape: d.sampleShape ?? [d.features],
+      classes: labelled ? Math.max(d.classes, split.train.classes ?? 0) : 0,
       classNames: d.classNames,
       featureNames: d.featureNames,
+      labelled,
+      range: range(d.x),
     };
     return summary();
   },
@@ -80,32 +270,31 @@ const handlers = {
     const u8 = new Uint8Array(bytes);
     const conv = lq.TFLiteConverter.fromTflite(u8); // validates: float32, known ops
     conv.free();
-    const it = new lq.Interpreter(u8);
-    const inputs = it.getInputDetails();
-    const outputs = it.getOutputDetails();
-    it.free();
-    const width = (d) => d.shape.slice(1).reduce((a, b) => a * b, 1);
-    const info = { name, bytes: u8, features: width(inputs[0]), classes: width(outputs[0]), inputs, outputs };
-    if (state.data) lq.checkDataset(state.data.train.y, state.data.features, info.features, info.classes);
-    state.imported = info;
+    const io = ioDetails(u8);
+    const features = rowWidth(io.inputs[0].shape);
+    // What each output is (classification or regression), from the same rule Compare uses.
+    const kinds = lq.compareModels(u8, u8, new Float32Array(features), null).map((m) => m.kind);
+    state.imported = { name, bytes: u8, features, inputs: io.inputs, outputs: io.outputs, outputKinds: kinds };
     state.model?.free();
     state.model = null;
-    state.files = [];
-    return { name, features: info.features, classes: info.classes, inputs, outputs, size: u8.length };
+    state.modelInfo = null;
+    clearVariants();
+    return { name, features, inputs: io.inputs, outputs: io.outputs, outputKinds: kinds, size: u8.length, graph: lq.describeModel(u8) };
   },
 
   clearImport() {
     state.imported = null;
-    state.files = [];
+    clearVariants();
     return null;
   },
 
   async train({ layers, seed, optimizer, epochs, batchSize, shuffleSeed }, progress) {
     const d = state.data;
     if (!d) throw new Error("load a dataset first");
+    if (!d.labelled) throw new Error("training needs labels: this data has none (it is representative data only)");
     const outUnits = layers[layers.length - 1]?.units;
     lq.checkDataset(d.train.y, d.features, d.features, outUnits);
-    lq.checkDataset(d.test.y, d.features, d.features, outUnits);
+    if (d.test.rows) lq.checkDataset(d.test.y, d.features, d.features, outUnits);
     const model = lq.Sequential.fromConfig({ inputShape: [d.features], seed, layers });
     model.compile({ optimizer, loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
     state.cancelRequested = false;
@@ -129,11 +318,34 @@ const handlers = {
     }
     state.model?.free();
     state.model = model;
-    state.modelInfo = { layers, features: d.features, classes: outUnits };
+    state.modelInfo = { layers, seed, features: d.features, classes: outUnits, range: d.range, dataName: d.name };
     state.imported = null;
-    state.files = [];
-    state.report = null;
+    clearVariants();
     return { history, cancelled, epochsRun: history.loss.length, ms: performance.now() - t0 };
+  },
+
+  /** The trained model's weights (Keras order), to keep the session. */
+  exportModel() {
+    if (!state.model) return null;
+    return { ...state.modelInfo, weights: state.model.getWeights() };
+  },
+
+  /** A trained model back from `exportModel`'s result. */
+  restoreModel({ layers, seed, features, classes, weights, range: r, dataName }) {
+    const model = lq.Sequential.fromConfig({ inputShape: [features], seed, layers });
+    model.setWeights(weights);
+    state.model?.free();
+    state.model = model;
+    state.modelInfo = { layers, seed, features, classes, range: r, dataName };
+    state.imported = null;
+    clearVariants();
+    return null;
+  },
+
+  /** Variants back from a kept session (the same model's files). */
+  restoreVariants({ variants }) {
+    for (const v of variants) state.variants.set(v.key, { ...v, bytes: new Uint8Array(v.bytes) });
+    return [...state.variants.values()].map(variantMeta);
   },
 
   cancel() {
@@ -145,45 +357,59 @@ const handlers = {
     return Date.now();
   },
 
-  async quantize({ modes, io, reprRows }, progress) {
+  /**
+   * Writes the chosen variants, calibrated on the first `calibRows` rows of the data (the
+   * training rows when there is a split). Adds them to the session's variants (a variant
+   * with the same key is replaced); the float32 baseline is written once per model.
+   */
+  async quantize({ modes, io, calibRows }, progress) {
     const d = state.data;
     if (!state.model && !state.imported) throw new Error("train a model or import a float .tflite first");
     if (!d) throw new Error("load a dataset first (the representative dataset comes from it)");
-    const features = state.imported ? state.imported.features : state.modelInfo.features;
-    if (d.features !== features) {
-      throw new Error(`the data has ${d.features} features per row, the model takes ${features}`);
-    }
-    const rows = Math.max(1, Math.min(reprRows, d.train.rows));
-    const repr = { data: d.train.x.slice(0, rows * features), shape: [rows, features] };
-    const make = () =>
-      state.imported ? lq.TFLiteConverter.fromTflite(state.imported.bytes) : lq.TFLiteConverter.fromModel(state.model);
-    const convert = (configure) => {
-      const conv = make();
-      try {
-        configure(conv);
-        return conv.convert();
-      } finally {
-        conv.free();
+    const features = modelFeatures();
+    if (d.features !== features) throw new Error(`the data has ${d.features} features per row, the model takes ${features}: choose data for this model`);
+    const rows = Math.max(1, Math.min(calibRows, d.train.rows));
+    const x = d.train.x.subarray(0, rows * features);
+    const calibration = { name: d.name, rows, ...range(x), ofRows: d.train.rows };
+    const repr = { data: x, shape: [rows, features] };
+    const added = [];
+    const put = (v) => {
+      const old = state.variants.get(v.key);
+      if (old)
+        v.filename = old.filename; // the same variant again (same data): replaced
+      else {
+        const taken = new Set([...state.variants.values()].map((o) => o.filename));
+        const base = v.filename.replace(/\.tflite$/, "");
+        for (let n = 2; taken.has(v.filename); n++) v.filename = `${base}_${n}.tflite`;
       }
+      state.variants.set(v.key, v);
+      added.push(v);
     };
-    const files = [];
-    const timings = {};
-    let t = performance.now();
-    files.push({ key: "float32", label: "float32", filename: "model_float32.tflite", bytes: convert(() => {}) });
-    timings.float32 = performance.now() - t;
+    if (!state.variants.has("float32")) {
+      put({
+        key: "float32",
+        label: "float32",
+        mode: "float32",
+        io: "float32",
+        filename: "model_float32.tflite",
+        bytes: convertWith(() => {}),
+        calibration: null,
+      });
+    }
     let report = null;
+    const calKey = `${d.name}|${rows}`;
     if (modes.int8) {
-      t = performance.now();
-      const conv = make();
+      const conv = converter();
       try {
         conv.optimizations = ["DEFAULT"];
         conv.representativeDataset = repr;
         conv.supportedOps = ["TFLITE_BUILTINS_INT8"];
         conv.inferenceInputType = io;
         conv.inferenceOutputType = io;
+        const ev = evaluationSet({ name: d.name, rows });
         let last = 0;
         report = conv.calibrationReport({
-          evaluationData: d.test.rows ? { data: d.test.x, shape: [d.test.rows, features] } : null,
+          evaluationData: ev.kind === "calibration" ? null : { data: ev.x, shape: [ev.rows, features] },
           onProgress: (done, total) => {
             const now = performance.now();
             if (done === total || now - last > 50) {
@@ -192,123 +418,129 @@ const handlers = {
             }
           },
         });
+        report.evaluationWhat = ev.what;
+        report.calibrationName = d.name;
         progress({ phase: "writing int8", done: 1, total: 1 });
-        files.push({ key: "int8", label: `int8 (${io} io)`, filename: `model_quant_int8_${io}io.tflite`, bytes: conv.convert() });
+        put({
+          key: `int8-${io}|${calKey}`,
+          label: `int8 (${io} io)`,
+          mode: "int8",
+          io,
+          filename: `model_quant_int8_${io}io.tflite`,
+          bytes: conv.convert(),
+          calibration,
+        });
       } finally {
         conv.free();
       }
-      timings.int8 = performance.now() - t;
     }
     if (modes.dynamic) {
-      t = performance.now();
       progress({ phase: "dynamic range", done: 1, total: 1 });
-      files.push({
+      put({
         key: "dynamic",
         label: "dynamic range",
+        mode: "dynamic",
+        io: "float32",
         filename: "model_quant_dynamic.tflite",
-        bytes: convert((c) => {
-          c.optimizations = ["DEFAULT"];
-        }),
+        bytes: convertWith((c) => (c.optimizations = ["DEFAULT"])),
+        calibration: null,
       });
-      timings.dynamic = performance.now() - t;
     }
     if (modes.float16) {
-      t = performance.now();
       progress({ phase: "float16", done: 1, total: 1 });
-      files.push({
+      put({
         key: "float16",
         label: "float16",
+        mode: "float16",
+        io: "float32",
         filename: "model_quant_float16.tflite",
-        bytes: convert((c) => {
+        bytes: convertWith((c) => {
           c.optimizations = ["DEFAULT"];
           c.supportedTypes = ["float16"];
         }),
+        calibration: null,
       });
-      timings.float16 = performance.now() - t;
     }
-    state.files = files;
-    state.report = report;
+    if (report) state.report = report;
     return {
-      files: files.map(({ key, label, filename, bytes }) => ({ key, label, filename, bytes: bytes.slice() })),
+      files: added.map((v) => ({ ...variantMeta(v), bytes: v.bytes.slice(), io: ioDetails(v.bytes), ioType: v.io })),
       report,
-      reprRows: rows,
-      timings,
+      calibration,
     };
   },
 
-  async compare(_args, progress) {
+  removeVariant({ key }) {
+    if (key === "float32") throw new Error("float32 is the baseline every variant is compared with: it stays");
+    state.variants.delete(key);
+    return [...state.variants.values()].map(variantMeta);
+  },
+
+  /**
+   * Every variant on the evaluation set next to float32 (lq.compareModels: accuracy and
+   * agreement for classification outputs, MAE / RMSE / max |error| / SQNR for the others),
+   * with its latency.
+   */
+  async compare({ calibration }, progress) {
     const d = state.data;
-    if (!state.files.length) throw new Error("quantize first");
-    if (!d?.test.rows) throw new Error("the test set is empty: set a test split above 0 %");
-    const { x, y, rows } = d.test;
-    const results = [];
-    let floatPreds = null;
-    for (const [k, f] of state.files.entries()) {
-      progress({ done: k, total: state.files.length, label: f.label });
+    const ref = floatBytes();
+    if (!ref) throw new Error("quantize first");
+    if (!d) throw new Error("load a dataset first");
+    if (d.features !== modelFeatures()) throw new Error(`the data has ${d.features} features per row, the model takes ${modelFeatures()}`);
+    const ev = evaluationSet(calibration);
+    const rows = [];
+    const all = [...state.variants.values()];
+    for (const [k, v] of all.entries()) {
+      progress({ done: k, total: all.length, label: v.label });
       await yieldToEventLoop();
-      const ev = lq.evaluate(f.bytes, x, y);
-      const { preds, usPerSample, batchMs } = predictions(f.bytes, x, rows);
-      if (f.key === "float32") floatPreds = preds;
-      results.push({ key: f.key, label: f.label, filename: f.filename, size: f.bytes.length, accuracy: ev.accuracy, correct: ev.correct, n: ev.n, loss: ev.loss, usPerSample, batchMs, preds });
+      const outputs = lq.compareModels(ref, v.bytes, ev.x, ev.y);
+      const lat = latency(v.bytes, ev.x.subarray(0, d.features));
+      rows.push({ ...variantMeta(v), outputs, latency: lat });
     }
-    for (const r of results) {
-      let same = 0;
-      for (let i = 0; i < rows; i++) same += r.preds[i] === floatPreds[i] ? 1 : 0;
-      r.agreement = same / rows;
-      delete r.preds;
+    return { rows, evaluation: { what: ev.what, rows: ev.rows, labelled: !!ev.y, kind: ev.kind } };
+  },
+
+  /**
+   * One sample (float values, the model input's size) through every variant: each output
+   * as float values (dequantized) and as the file's own values (int8/uint8 codes).
+   */
+  runSample({ values }) {
+    const out = [];
+    for (const v of state.variants.values()) {
+      const it = new lq.Interpreter(v.bytes);
+      try {
+        const inp = it.getInputDetails()[0];
+        it.resizeInput(inp.index, [1, ...inp.shape.slice(1)]);
+        if (values.length !== rowWidth(inp.shape)) throw new Error(`the sample has ${values.length} values, the model takes ${rowWidth(inp.shape)}`);
+        it.setTensor(inp.index, toInput(inp, values));
+        it.invoke();
+        const outputs = it.getOutputDetails().map((o) => {
+          const raw = it.getTensor(o.index);
+          const real = o.dtype === "float32" ? Array.from(raw) : Array.from(raw, (c) => (c - o.zeroPoint) * o.scale);
+          return { name: o.name, dtype: o.dtype, raw: Array.from(raw), values: real };
+        });
+        out.push({ key: v.key, label: v.label, filename: v.filename, outputs });
+      } finally {
+        it.free();
+      }
     }
-    return results;
+    return out;
+  },
+
+  /** Row `row` of the loaded data (all rows, in file order): a sample for "Try". */
+  dataRow({ row }) {
+    const d = state.data;
+    if (!d) throw new Error("load data first");
+    if (!(row >= 0 && row < d.rows)) throw new Error(`row ${row + 1} is outside 1..${d.rows}`);
+    return d.x.slice(row * d.features, (row + 1) * d.features);
+  },
+
+  /** The graph of a variant (or of the float model) for the graph view. */
+  describe({ key }) {
+    const bytes = key ? state.variants.get(key)?.bytes : (state.imported?.bytes ?? floatBytes());
+    if (!bytes) throw new Error("no such file");
+    return lq.describeModel(bytes);
   },
 };
-
-/** Quantizes float rows for an int8/uint8 input as TFLite's QUANTIZE does (round half away from zero). */
-function toInput(detail, x) {
-  if (detail.dtype === "float32") return x;
-  const [lo, hi, Arr] = detail.dtype === "int8" ? [-128, 127, Int8Array] : [0, 255, Uint8Array];
-  const out = new Arr(x.length);
-  const inv = 1 / detail.scale;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i] * inv;
-    const r = Math.sign(v) * Math.round(Math.abs(v)) + detail.zeroPoint;
-    out[i] = Math.min(hi, Math.max(lo, r));
-  }
-  return out;
-}
-
-/** Top-1 predictions of the whole batch and latency per sample at batch 1 (≤ 200 samples). */
-function predictions(bytes, x, rows) {
-  const it = new lq.Interpreter(bytes);
-  try {
-    const inp = it.getInputDetails()[0];
-    const out = it.getOutputDetails()[0];
-    const width = x.length / rows;
-    const q = toInput(inp, x);
-    it.resizeInput(inp.index, [rows, width]);
-    let t = performance.now();
-    it.setTensor(inp.index, q);
-    it.invoke();
-    const batchMs = performance.now() - t;
-    const o = it.getTensor(out.index);
-    const classes = o.length / rows;
-    const preds = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (o[r * classes + c] > o[r * classes + best]) best = c;
-      preds[r] = best;
-    }
-    const n = Math.min(rows, 200);
-    it.resizeInput(inp.index, [1, width]);
-    t = performance.now();
-    for (let r = 0; r < n; r++) {
-      it.setTensor(inp.index, q.subarray(r * width, (r + 1) * width));
-      it.invoke();
-    }
-    const usPerSample = ((performance.now() - t) * 1000) / n;
-    return { preds, usPerSample, batchMs };
-  } finally {
-    it.free();
-  }
-}
 
 let queue = Promise.resolve();
 self.onmessage = (e) => {
@@ -328,7 +560,7 @@ self.onmessage = (e) => {
       const transfer = result?.files?.map((f) => f.bytes.buffer) ?? [];
       self.postMessage({ id, ok: true, result }, transfer);
     } catch (err) {
-      self.postMessage({ id, ok: false, error: clean(err?.message ?? err) });
+      self.postMessage({ id, ok: false, error: String(err?.message ?? err) });
     }
   });
 };

@@ -18,6 +18,8 @@ pub enum LabelColumn {
     Index(i64),
     /// By header name.
     Name(String),
+    /// No label column: every column is a feature (representative data only).
+    None,
 }
 
 /// How to read a CSV file.
@@ -73,12 +75,14 @@ pub fn load_csv(what: &str, bytes: &[u8], opts: &CsvOptions) -> Result<Dataset> 
     } else {
         (1..=width).map(|i| format!("column {i}")).collect()
     };
-    if width < 2 {
+    let unlabelled = opts.label == LabelColumn::None;
+    if width < 2 && !unlabelled {
         return Err(Error::invalid(format!(
             "{what}: row 1 has {width} field(s): a dataset needs at least one feature column and a label column"
         )));
     }
     let label = match &opts.label {
+        LabelColumn::None => usize::MAX,
         LabelColumn::Last => width - 1,
         LabelColumn::Index(i) => {
             let k = if *i < 0 { width as i64 + i } else { *i };
@@ -110,7 +114,7 @@ pub fn load_csv(what: &str, bytes: &[u8], opts: &CsvOptions) -> Result<Dataset> 
             "{what}: the file has a header but no data rows"
         )));
     }
-    let features = width - 1;
+    let features = if unlabelled { width } else { width - 1 };
     let mut x = Vec::with_capacity(data.len() * features);
     let mut raw_labels = Vec::with_capacity(data.len());
     for (line, rec) in data {
@@ -143,6 +147,14 @@ pub fn load_csv(what: &str, bytes: &[u8], opts: &CsvOptions) -> Result<Dataset> 
             }
             x.push(v as f32);
         }
+    }
+    if unlabelled {
+        let mut d =
+            Dataset::unlabelled(x, features).map_err(|e| Error::invalid(format!("{what}: {e}")))?;
+        if header {
+            d.feature_names = names;
+        }
+        return Ok(d);
     }
     // Labels: whole numbers ≥ 0, or class names.
     let numeric = raw_labels.iter().all(|(_, l)| is_number(l));
@@ -216,6 +228,20 @@ mod tests {
                 ..Default::default()
             },
         )
+    }
+
+    #[test]
+    fn no_label_column_makes_representative_data() {
+        let d = load("x\n0.5\n6.25\n", LabelColumn::None).unwrap();
+        assert_eq!((d.x.clone(), d.features, d.rows()), (vec![0.5, 6.25], 1, 2));
+        assert!(!d.labelled());
+        assert_eq!(d.feature_names, vec!["x"]);
+        let e = load("a,b\n1,2\n3,x\n", LabelColumn::None).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("row 3, column 'b': 'x' is not a number"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod npy_header;
 
 pub use builtin::{digits, random, DIGITS_FEATURES, DIGITS_ROWS};
 pub use csv::{load_csv, CsvOptions, LabelColumn};
-pub use npy::{load_npy, npy_features, npy_labels};
+pub use npy::{load_npy, load_npy_unlabelled, npy_features, npy_labels, npy_sample_shape};
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -21,7 +21,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
 
-/// A labelled dataset: `rows × features` float32 values (row-major) and one label per row.
+/// A dataset: `rows × features` float32 values (row-major) and one label per row, or no
+/// labels at all (`y` empty, `classes` 0): representative data for calibration only.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     pub x: Vec<f32>,
@@ -77,8 +78,43 @@ impl Dataset {
         })
     }
 
+    /// Features only, no labels: representative data for calibration (and for comparing
+    /// a quantized model with its float reference, which needs no labels either).
+    pub fn unlabelled(x: Vec<f32>, features: usize) -> Result<Self> {
+        if features == 0 {
+            return Err(Error::invalid("the data has no feature columns"));
+        }
+        if x.is_empty() || !x.len().is_multiple_of(features) {
+            return Err(Error::invalid(format!(
+                "{} values do not make whole rows of {features} features",
+                x.len()
+            )));
+        }
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(Error::invalid(format!(
+                "row {}, column {}: {} is not a finite number",
+                i / features + 1,
+                i % features + 1,
+                x[i]
+            )));
+        }
+        Ok(Dataset {
+            x,
+            y: Vec::new(),
+            features,
+            classes: 0,
+            feature_names: Vec::new(),
+            class_names: Vec::new(),
+        })
+    }
+
     pub fn rows(&self) -> usize {
-        self.y.len()
+        self.x.len().checked_div(self.features).unwrap_or(0)
+    }
+
+    /// True when every row has a label.
+    pub fn labelled(&self) -> bool {
+        !self.y.is_empty()
     }
 
     /// Checks that the data fits a model with `features` inputs and `classes` outputs.
@@ -95,7 +131,11 @@ impl Dataset {
         }
         Dataset {
             x,
-            y: idx.iter().map(|&i| self.y[i]).collect(),
+            y: if self.labelled() {
+                idx.iter().map(|&i| self.y[i]).collect()
+            } else {
+                Vec::new()
+            },
             features: f,
             classes: self.classes,
             feature_names: self.feature_names.clone(),
@@ -162,6 +202,22 @@ mod tests {
         let x = (0..n * 2).map(|v| v as f32).collect();
         let y = (0..n).map(|v| (v % 3) as i32).collect();
         Dataset::new(x, y, 2).unwrap()
+    }
+
+    #[test]
+    fn unlabelled_data_splits_and_checks() {
+        let d = Dataset::unlabelled((0..12).map(|v| v as f32).collect(), 3).unwrap();
+        assert_eq!((d.rows(), d.labelled(), d.classes), (4, false, 0));
+        let (a, b) = train_test_split(&d, 0.25, 1).unwrap();
+        assert_eq!((a.rows(), b.rows(), a.y.len()), (3, 1, 0));
+        let e = Dataset::unlabelled(vec![0.0; 5], 2).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("5 values do not make whole rows of 2"),
+            "{e}"
+        );
+        let e = Dataset::unlabelled(vec![0.0, f32::NAN], 2).unwrap_err();
+        assert!(e.to_string().contains("row 1, column 2: NaN"), "{e}");
     }
 
     #[test]

@@ -159,6 +159,23 @@ pub fn npy_labels(what: &str, bytes: &[u8]) -> Result<Vec<i32>> {
         .collect()
 }
 
+/// Representative data without labels from a features `.npy` (`[N, F]` or `[N, d1, …]`),
+/// and the shape of one sample (`[F]` or `[d1, …]`: callers say when they flatten it).
+pub fn load_npy_unlabelled(x_bytes: &[u8]) -> Result<(Dataset, Vec<usize>)> {
+    let (x, _, features) = npy_features("features .npy", x_bytes)?;
+    Ok((
+        Dataset::unlabelled(x, features)?,
+        npy_sample_shape(x_bytes)?,
+    ))
+}
+
+/// The shape of one sample of a features `.npy` (its shape without the first dimension).
+pub fn npy_sample_shape(x_bytes: &[u8]) -> Result<Vec<usize>> {
+    let h = npy_header::parse(x_bytes)
+        .map_err(|e| Error::invalid(format!("features .npy: bad .npy header: {e}")))?;
+    Ok(h.shape.iter().skip(1).map(|&d| d as usize).collect())
+}
+
 /// A dataset from a features `.npy` and a labels `.npy`.
 pub fn load_npy(x_bytes: &[u8], y_bytes: &[u8]) -> Result<Dataset> {
     let (x, rows, features) = npy_features("features .npy", x_bytes)?;

@@ -129,7 +129,7 @@ pub fn evaluate_with(it: &mut Interpreter, x: &[f32], y: &[i32]) -> Result<EvalR
         correct += usize::from(p == label as usize);
         predictions.push(p as u32);
     }
-    let loss = outputs_probabilities(it.graph()).then(|| {
+    let loss = output_is_probabilities(it.graph(), 0).then(|| {
         const EPS: f64 = 1e-7;
         let sum: f64 = out
             .chunks_exact(classes)
@@ -225,10 +225,10 @@ fn per_tensor(scale: &[f32], zero_point: &[i64], name: &str) -> Result<(f32, i32
     }
 }
 
-/// True when the first output is a SOFTMAX's result, directly or through the QUANTIZE /
+/// True when graph output `k` is a SOFTMAX's result, directly or through the QUANTIZE /
 /// DEQUANTIZE that int8 models add at the end.
-fn outputs_probabilities(g: &Graph) -> bool {
-    let Some(&out) = g.outputs.first() else {
+pub(crate) fn output_is_probabilities(g: &Graph, k: usize) -> bool {
+    let Some(&out) = g.outputs.get(k) else {
         return false;
     };
     let mut t = out as i32;

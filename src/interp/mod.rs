@@ -15,9 +15,13 @@
 //! (int8/uint8/float16 -> float32), RESHAPE, and SHAPE / STRIDED_SLICE / PACK in the int32
 //! pattern TF emits for Keras `Flatten` (evaluated at prepare time from shapes).
 
+mod compare;
 mod evaluate;
 mod prepare;
 
+pub use compare::{
+    compare_interpreters, compare_tflite, output_metrics, run_outputs, OutputKind, OutputMetrics,
+};
 pub use evaluate::{
     evaluate, evaluate_tflite, evaluate_with, interpreter_for_file, interpreter_from_tflite,
     output_as_f32, set_input_from_f32, EvalReport,

@@ -1,6 +1,7 @@
 //! Datasets for the page: `.npy` / `.csv` loaders, built-in data, train/test split.
 //! Each returns `{x: Float32Array, y: Int32Array, rows, features, classes, featureNames,
-//! classNames}`; bad input throws an `Error` naming the file, row and column.
+//! classNames, labelled}` (`y` empty and `classes` 0 for representative data without
+//! labels); bad input throws an `Error` naming the file, row and column.
 
 use js_sys::{Array, Float32Array, Int32Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -25,21 +26,36 @@ fn to_js(d: &Dataset) -> JsValue {
     set(&o, "classes", &JsValue::from(d.classes as u32));
     set(&o, "featureNames", &strings(&d.feature_names).into());
     set(&o, "classNames", &strings(&d.class_names).into());
+    set(&o, "labelled", &JsValue::from(d.labelled()));
     o.into()
 }
 
 fn from_parts(x: Vec<f32>, y: Vec<i32>, features: usize) -> Result<Dataset, JsError> {
+    if y.is_empty() {
+        return Dataset::unlabelled(x, features).map_err(js_err);
+    }
     Dataset::new(x, y, features).map_err(js_err)
 }
 
-/// `loadNpy(featuresBytes, labelsBytes)`: features `[N, F]` and labels `[N]` `.npy` files.
+/// `loadNpy(featuresBytes, labelsBytes?)`: features `[N, F]` (or `[N, d1, …]`, flattened
+/// per row) and labels `[N]` `.npy` files; without labels (`null`), representative data
+/// only. The result also has `sampleShape`: one sample's shape in the file (`[F]`, or
+/// `[d1, …]` when it was flattened to `F = d1·…` features).
 #[wasm_bindgen(js_name = loadNpy)]
-pub fn load_npy(x: &[u8], y: &[u8]) -> Result<JsValue, JsError> {
-    Ok(to_js(&data::load_npy(x, y).map_err(js_err)?))
+pub fn load_npy(x: &[u8], y: Option<Vec<u8>>) -> Result<JsValue, JsError> {
+    let d = match y {
+        Some(y) => data::load_npy(x, &y).map_err(js_err)?,
+        None => data::load_npy_unlabelled(x).map_err(js_err)?.0,
+    };
+    let shape = data::npy_sample_shape(x).map_err(js_err)?;
+    let o = to_js(&d);
+    let dims: Array = shape.iter().map(|&s| JsValue::from(s as u32)).collect();
+    let _ = Reflect::set(&o, &"sampleShape".into(), &dims);
+    Ok(o)
 }
 
-/// `loadCsv(bytes, {name, label: "column name" | index | undefined (last), header: true |
-/// false | undefined (detect)})`.
+/// `loadCsv(bytes, {name, label: "column name" | index | undefined (last), labelled: false
+/// (no label column: every column is a feature), header: true | false | undefined (detect)})`.
 #[wasm_bindgen(js_name = loadCsv)]
 pub fn load_csv(bytes: &[u8], options: JsValue) -> Result<JsValue, JsError> {
     let mut opts = CsvOptions::default();
@@ -66,6 +82,9 @@ pub fn load_csv(bytes: &[u8], options: JsValue) -> Result<JsValue, JsError> {
             opts.label = LabelColumn::Index(i as i64);
         }
         opts.header = get("header").as_bool();
+        if get("labelled").as_bool() == Some(false) {
+            opts.label = LabelColumn::None;
+        }
     }
     Ok(to_js(&data::load_csv(&name, bytes, &opts).map_err(js_err)?))
 }
@@ -90,7 +109,8 @@ pub fn random_dataset(
 }
 
 /// `trainTestSplit(x, y, features, testFraction, seed)` →
-/// `{train: dataset, test: dataset}` (rows shuffled with the seed).
+/// `{train: dataset, test: dataset}` (rows shuffled with the seed). `y` may be empty
+/// (data without labels).
 #[wasm_bindgen(js_name = trainTestSplit)]
 pub fn train_test_split(
     x: Vec<f32>,
@@ -99,7 +119,7 @@ pub fn train_test_split(
     test_fraction: f64,
     seed: u32,
 ) -> Result<JsValue, JsError> {
-    let classes = y.iter().copied().max().unwrap_or(0).max(0) as usize + 1;
+    let classes = y.iter().copied().max().map_or(0, |m| m.max(0) as usize + 1);
     let mut d = from_parts(x, y, features)?;
     d.classes = classes;
     let (train, test) = data::train_test_split(&d, test_fraction, seed as u64).map_err(js_err)?;

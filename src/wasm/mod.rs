@@ -8,7 +8,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 // One file per area, so that each can grow on its own: the converter here, models in
-// `model.rs`, the interpreter in `interp.rs`, calibration/inspection reports in `report.rs`.
+// `model.rs`, the interpreter in `interp.rs`, calibration/inspection reports in `report.rs`,
+// the app's helpers (metrics, io details) in `app.rs`.
+mod app;
 mod bench;
 mod data;
 mod interp;

@@ -26,7 +26,15 @@ import { npy } from "./npy.mjs";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const RESULTS = path.join(ROOT, "test-results");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const T = 120_000;
 
 let passed = 0;
@@ -49,11 +57,10 @@ function assert(cond, msg) {
 
 const text = (page, sel) => page.locator(sel).innerText();
 async function waitAttr(page, sel, attr, values, timeout = T) {
-  await page.waitForFunction(
-    ([sel, attr, values]) => values.includes(document.querySelector(sel)?.getAttribute(attr)),
-    [sel, attr, values],
-    { timeout, polling: 100 },
-  );
+  await page.waitForFunction(([sel, attr, values]) => values.includes(document.querySelector(sel)?.getAttribute(attr)), [sel, attr, values], {
+    timeout,
+    polling: 100,
+  });
 }
 async function fieldError(page, id) {
   const loc = page.locator(`#${id}`);
@@ -74,7 +81,11 @@ async function main() {
   let page;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, acceptDownloads: true, viewport: { width: 1280, height: 800 },
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 800 },
     });
     context.on("request", (req) => {
       const u = req.url();
@@ -92,7 +103,9 @@ async function main() {
 
     await check("digits preset; the page answers clicks while training; Cancel stops it", async () => {
       await page.selectOption("#preset", "digits");
-      await page.waitForFunction(() => /handwritten digits — 1438 training \+ 359 test rows, 64 features, 10 classes/.test(document.getElementById("data-summary").textContent));
+      await page.waitForFunction(() =>
+        /handwritten digits — 1438 training \+ 359 test rows, 64 features, 10 classes/.test(document.getElementById("data-summary").textContent),
+      );
       await page.fill("#epochs", "5000");
       await page.click("#train-btn");
       await page.waitForFunction(() => Number(document.getElementById("train").dataset.epoch ?? 0) >= 3);
@@ -142,7 +155,7 @@ async function main() {
       const int8 = await save('a[download="model_quant_int8_int8io.tflite"]', "app_int8.tflite");
       const f32 = await save('a[download="model_float32.tflite"]', "app_float32.tflite");
       const rep = JSON.parse(readFileSync(await save("#report-btn", "app_report.json"), "utf8"));
-      assert(rep.calibration.tensors.length === 4 && rep.comparison.length === 4, "the JSON report lacks tensors or the comparison");
+      assert(rep.calibration.tensors.length === 4 && rep.comparison.rows.length === 4, "the JSON report lacks tensors or the comparison");
       // The held-out set the page used: the same split, made by the library in Node.
       const lq = await import(path.join(ROOT, "pkg/litequant.js"));
       await lq.default({ module_or_path: readFileSync(path.join(ROOT, "pkg/litequant_bg.wasm")) });
@@ -152,7 +165,9 @@ async function main() {
       const yPath = path.join(RESULTS, "app_test_y.npy");
       writeFileSync(xPath, npy("<f4", [test.rows, 64], test.x));
       writeFileSync(yPath, npy("<i4", [test.rows], test.y));
-      const py = spawnSync(path.join(ROOT, ".venv/bin/python"), [path.join(ROOT, "tests/e2e/check_litert.py"), f32, int8, xPath, yPath, String(pageAcc.int8)], { encoding: "utf8" });
+      const py = spawnSync(path.join(ROOT, ".venv/bin/python"), [path.join(ROOT, "tests/e2e/check_litert.py"), f32, int8, xPath, yPath, String(pageAcc.int8)], {
+        encoding: "utf8",
+      });
       process.stdout.write(py.stdout.replace(/^/gm, "     "));
       if (py.error) throw new Error(`cannot run .venv/bin/python: ${py.error.message}`);
       assert(py.status === 0, `LiteRT check failed: ${py.stderr || py.stdout}`);
@@ -187,13 +202,19 @@ async function main() {
       await page.check('input[name="source"][value="npy"]');
       await page.setInputFiles("#npy-x", file("digits_x.npy", npy("<f4", [N, 64], dx)));
       await page.setInputFiles("#npy-y", file("digits_y.npy", npy("<i8", [N], dy)));
-      await page.waitForFunction(() => /digits_x\.npy \+ digits_y\.npy — 240 training \+ 60 test rows, 64 features, 10 classes/.test(document.getElementById("data-summary").textContent));
+      await page.waitForFunction(() =>
+        /digits_x\.npy \+ digits_y\.npy — 240 training \+ 60 test rows, 64 features, 10 classes/.test(document.getElementById("data-summary").textContent),
+      );
       let csv = "sepal,petal,width,species\n";
       for (let i = 0; i < 60; i++) csv += `${(i % 7) / 3},${(i % 5) * 0.7},${i % 3},${["setosa", "versicolor", "virginica"][i % 3]}\n`;
       await page.check('input[name="source"][value="csv"]');
       await page.fill("#csv-label", "species");
       await page.setInputFiles("#csv-file", file("iris_like.csv", csv, "text/csv"));
-      await page.waitForFunction(() => /iris_like\.csv — 48 training \+ 12 test rows, 3 features, 3 classes \(setosa, versicolor, virginica\)/.test(document.getElementById("data-summary").textContent));
+      await page.waitForFunction(() =>
+        /iris_like\.csv — 48 training \+ 12 test rows, 3 features, 3 classes \(setosa, versicolor, virginica\)/.test(
+          document.getElementById("data-summary").textContent,
+        ),
+      );
       assert((await page.inputValue("#layers tr:last-child input")) === "3", "the output layer did not follow the 3 classes");
     });
 
@@ -237,30 +258,39 @@ async function main() {
       assert(e.includes("notes.txt is not a .tflite model"), e);
       await page.setInputFiles("#tflite-file", file("digits_float32.tflite", fixture));
       await page.locator("#imported").waitFor({ state: "visible" });
-      assert((await text(page, "#imported-text")).includes("64 features, 10 classes"), await text(page, "#imported-text"));
+      assert(
+        (await text(page, "#imported-text")).includes("output float32 [-1,10] (classification) — 64 features per row"),
+        await text(page, "#imported-text"),
+      );
       assert(await page.isDisabled("#train-btn"), "Train should be disabled for an imported model");
       const corrupt = Buffer.from(fixture.subarray(0, 600));
       await page.setInputFiles("#tflite-file", file("corrupt.tflite", corrupt));
       e = await fieldError(page, "tflite-error");
       assert(/malformed|truncated|out of range|invalid/i.test(e) && e.includes("digits_float32.tflite is still loaded"), e);
-      // Data that does not fit the imported model.
+      // Data that does not fit the imported model: accepted, and the page asks for matching data.
       await page.check('input[name="source"][value="csv"]');
       await page.setInputFiles("#csv-file", file("three.csv", "a,b,c,y\n1,2,3,0\n3,4,5,1\n6,7,8,1\n", "text/csv"));
-      e = await fieldError(page, "csv-file-error");
-      assert(e.includes("the data has 3 features per row, the model takes 64"), e);
+      e = await fieldError(page, "data-fit");
+      assert(e.includes("This data has 3 features per row, but digits_float32.tflite takes 64"), e);
+      assert(await page.isDisabled("#quantize-btn"), "Quantize must wait for data that fits");
       await page.check('input[name="source"][value="npy"]');
       const badY = BigInt64Array.from({ length: N }, (_, i) => BigInt(i === 7 ? 12 : Number(dy[i])));
       await page.setInputFiles("#npy-x", file("digits_x.npy", npy("<f4", [N, 64], dx)));
       await page.setInputFiles("#npy-y", file("bad_y.npy", npy("<i8", [N], badY)));
       e = await fieldError(page, "npy-y-error");
       assert(e.includes("label 12 at row 8 is outside 0..9 (the model has 10 outputs)"), e);
-      assert((await text(page, "#data-summary")).includes("handwritten digits"), "the previous data was not kept");
+      assert((await text(page, "#data-summary")).includes("three.csv"), "the previous data was not kept");
+      await page.setInputFiles("#npy-y", file("digits_y.npy", npy("<i8", [N], dy)));
+      await page.waitForFunction(() => document.getElementById("data-summary").textContent.includes("digits_x.npy + digits_y.npy"));
+      await page.locator("#npy-y-error").waitFor({ state: "hidden" });
       // The app keeps working: quantize the imported model.
       await page.uncheck("#mode-dyn");
       await page.selectOption("#io-type", "uint8");
       await page.click("#quantize-btn");
       await waitAttr(page, "#compare", "data-done", ["1"]);
-      const acc = Object.fromEntries(await page.locator("#compare-table tbody tr").evaluateAll((rows) => rows.map((r) => [r.dataset.model, Number(r.dataset.accuracy)])));
+      const acc = Object.fromEntries(
+        await page.locator("#compare-table tbody tr").evaluateAll((rows) => rows.map((r) => [r.dataset.model, Number(r.dataset.accuracy)])),
+      );
       assert(acc.float32 > 0.9 && Math.abs(acc.int8 - acc.float32) <= 0.02, `imported model accuracies ${JSON.stringify(acc)}`);
       assert((await page.locator("#tensor-cards .tensor-card").count()) >= 3, "no tensor cards for the imported model");
       await page.locator("#model").screenshot({ path: path.join(RESULTS, "app-model-imported.png") });
