@@ -175,8 +175,8 @@ pub fn f32_fully_connected_simd128_4x8(
 /// (8 × 256 floats, 8 KB) stays in L1 while every row tile uses it.
 const F32_KC: usize = 256;
 
-/// `a * b + c`: two rounded operations (the generic order). The relaxed-SIMD build
-/// passes a fused multiply-add instead (see `relaxed`).
+/// `a * b + c`: two rounded operations (the generic order). The relaxed-SIMD kernel
+/// passes `f32x4.relaxed_madd` instead (see `relaxed`).
 #[inline(always)]
 fn f32x4_mul_add(a: v128, b: v128, c: v128) -> v128 {
     f32x4_add(c, f32x4_mul(a, b))
@@ -184,8 +184,7 @@ fn f32x4_mul_add(a: v128, b: v128, c: v128) -> v128 {
 
 /// One `MR × 8` tile of an [`F32GemmPacked`] over the k block `[p0, p0 + kc)`:
 /// `acc = first ? 0 : C`, then `acc += splat(A[i][p]) * panel[p]` in increasing `p`; on
-/// the last block `+ bias`, clamp; `nr < 8` valid columns go through a stack copy.
-/// `MADD` is the multiply-add (two roundings in this build).
+/// the last block `+ bias`, clamp; `nr < 8` valid columns go through a stack copy. `madd` is the multiply-add (two roundings here).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn f32_packed_tile<const MR: usize, const FULL: bool>(
@@ -234,11 +233,14 @@ unsafe fn f32_packed_tile<const MR: usize, const FULL: bool>(
             // The generic kernel adds 0.0 without a bias (it turns -0.0 into +0.0).
             None => (f32x4_splat(0.0), f32x4_splat(0.0)),
         };
+        for accr in acc.iter_mut() {
+            accr[0] = f32x4_add(accr[0], b0);
+            accr[1] = f32x4_add(accr[1], b1);
+        }
         let (lo, hi) = (f32x4_splat(g.act_min), f32x4_splat(g.act_max));
         for accr in acc.iter_mut() {
-            // f32_clamp_activation: cpp_min(cpp_max(v, lo), hi) = pmin(pmax(v, lo), hi).
-            accr[0] = f32x4_pmin(f32x4_pmax(f32x4_add(accr[0], b0), lo), hi);
-            accr[1] = f32x4_pmin(f32x4_pmax(f32x4_add(accr[1], b1), lo), hi);
+            accr[0] = f32_clamp4(accr[0], lo, hi);
+            accr[1] = f32_clamp4(accr[1], lo, hi);
         }
     }
     for r in 0..MR {
@@ -249,6 +251,13 @@ unsafe fn f32_packed_tile<const MR: usize, const FULL: bool>(
             st_partial8(crow[r], nr, acc[r][0], acc[r][1]);
         }
     }
+}
+
+/// [`generic::f32_clamp_activation`] on 4 lanes: `cpp_min(cpp_max(v, lo), hi)` =
+/// `pmin(pmax(v, lo), hi)` (the pseudo-min/max are C++'s `std::min/max`).
+#[inline(always)]
+fn f32_clamp4(v: v128, lo: v128, hi: v128) -> v128 {
+    f32x4_pmin(f32x4_pmax(v, lo), hi)
 }
 
 /// The shared driver of the packed float GEMM: k blocks of [`F32_KC`] outermost, then

@@ -843,7 +843,7 @@ battery!(simd128_battery, simd128::ops());
 #[cfg(all(
     target_arch = "wasm32",
     target_feature = "simd128",
-    target_feature = "relaxed-simd"
+    feature = "relaxed-simd"
 ))]
 battery!(relaxed_battery, relaxed::ops());
 
@@ -851,7 +851,7 @@ battery!(relaxed_battery, relaxed::ops());
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn ops_selects_the_build_table() {
-    let want = if cfg!(all(target_arch = "wasm32", target_feature = "relaxed-simd")) {
+    let want = if cfg!(all(target_arch = "wasm32", feature = "relaxed-simd")) {
         "simd128-relaxed"
     } else if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
         "simd128"
