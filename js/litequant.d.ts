@@ -19,3 +19,10 @@ export default function init(options?: { module_or_path: InitInput | Promise<Ini
 /** Which build `init` loaded. */
 export function loadedBuild(): string | null;
 
+/** Accuracy of a `.tflite` file on `x`/`y`: synchronously, or over a worker pool (a Promise). */
+export function evaluate(bytes: Uint8Array, x: Float32Array, y: Int32Array): any;
+export function evaluate(bytes: Uint8Array, x: Float32Array, y: Int32Array, options: { workers?: number }): Promise<any>;
+/** Calibrates a converter on its representative dataset over a worker pool; `convert()` then uses the result. */
+export function calibrate(converter: import("./litequant_bindings.js").TFLiteConverter, options?: { workers?: number }): Promise<{ samples: number; workers: number }>;
+/** The worker pool module. */
+export function workerPool(): Promise<any>;

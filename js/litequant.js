@@ -4,11 +4,31 @@
 //   import init, * as lq from "./pkg/litequant.js";
 //   await init();                                   // picks relaxed-SIMD or SIMD128
 //   await init({ module_or_path: bytesOrUrlOrModule }); // exactly that wasm
-import initBindings from "./litequant_bindings.js";
+import initBindings, { evaluate as evaluateHere } from "./litequant_bindings.js";
 import { pickBuild } from "./builds.js";
 
 export * from "./litequant_bindings.js";
 export { BUILDS, pickBuild } from "./builds.js";
+
+/// `evaluate(bytes, x, y)` → `{accuracy, n, correct, loss}` on this thread, as before;
+/// `evaluate(bytes, x, y, {workers: n})` → a Promise of the same result, computed by a pool
+/// of `n` workers (default one per core) — identical, row results merged in order.
+export function evaluate(bytes, x, y, options) {
+  if (options === undefined) return evaluateHere(bytes, x, y);
+  return import("./pool.js").then((pool) => pool.evaluate(bytes, x, y, options));
+}
+
+/// `calibrate(converter, {workers: n})`: calibrates on the converter's representative
+/// dataset over a pool of workers (default one per core) and keeps the ranges for its next
+/// `convert()` — whose file is then byte for byte the single-threaded one.
+export async function calibrate(converter, options = {}) {
+  return (await import("./pool.js")).calibrate(converter, options);
+}
+
+/// The worker pool itself (`WorkerPool`, `sharedPool`, `terminatePools`, `splitRows`).
+export function workerPool() {
+  return import("./pool.js");
+}
 
 let loaded = null;
 
