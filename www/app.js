@@ -8,7 +8,6 @@ import { renderGraph } from "./graph.js";
 import { startWorker } from "./rpc.js";
 import { clearSession, loadSession, saveSession } from "./session.js";
 import { f32, jsSnippet, pythonSnippet } from "./snippets.js";
-import { zipSync } from "../node_modules/fflate/esm/browser.js";
 
 const PRESETS = {
   seed: {
@@ -1031,7 +1030,11 @@ function renderTry(res) {
         cell.dataset.values = JSON.stringify(o.values);
         tr.append(cell);
       }
-      const raw = td(r.outputs.map((o) => (o.dtype === "float32" ? "float32" : `${o.dtype} [${o.raw.join(", ")}]`)).join("; "), "mono small", "Raw output");
+      const raw = td(
+        r.outputs.map((o) => (o.dtype === "float32" ? "float32 (the values)" : `${o.dtype} [${o.raw.join(", ")}]`)).join("; "),
+        "mono small",
+        "Raw output",
+      );
       raw.dataset.raw = JSON.stringify(r.outputs.map((o) => o.raw));
       tr.append(raw);
       return tr;
@@ -1068,7 +1071,15 @@ function saveBlob(blob, name) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
-function downloadAll() {
+/** Every file, labels.txt and the report in one zip (fflate, copied into pkg/ by the build). */
+async function downloadAll() {
+  let zipSync;
+  try {
+    ({ zipSync } = await import("../pkg/fflate.js"));
+  } catch (err) {
+    $("zip-text").textContent = ` could not load the zip writer (pkg/fflate.js — run npm run build): ${err.message}`;
+    return;
+  }
   const enc = new TextEncoder();
   const files = {};
   for (const v of app.variants) files[v.filename] = [v.bytes, { level: 0 }];
@@ -1081,7 +1092,7 @@ function downloadAll() {
 }
 function ioTable(io) {
   const rows = [...io.inputs.map((d) => ["input", d]), ...io.outputs.map((d) => ["output", d])];
-  const t = h("table", { className: "data io" });
+  const t = h("table", { className: "data io stack" });
   t.append(h("thead", {}, h("tr", {}, ...["", "Name", "dtype", "Shape", "Scale", "Zero point"].map((c) => h("th", { scope: "col", textContent: c })))));
   t.append(
     h(
@@ -1094,11 +1105,11 @@ function ioTable(io) {
         tr.dataset.dtype = d.dtype;
         tr.append(
           h("th", { scope: "row", textContent: role }),
-          td(d.name, "mono"),
-          td(d.dtype),
-          td(JSON.stringify(d.shapeSignature?.length ? d.shapeSignature : d.shape), "mono"),
-          td(q ? f32(d.scale) : "—", "num mono"),
-          td(q ? String(d.zeroPoint) : "—", "num mono"),
+          td(d.name, "mono", "Name"),
+          td(d.dtype, "", "dtype"),
+          td(JSON.stringify(d.shapeSignature?.length ? d.shapeSignature : d.shape), "mono", "Shape"),
+          td(q ? f32(d.scale) : "—", "num mono", "Scale"),
+          td(q ? String(d.zeroPoint) : "—", "num mono", "Zero point"),
         );
         return tr;
       }),

@@ -273,7 +273,12 @@ const handlers = {
     const io = ioDetails(u8);
     const features = rowWidth(io.inputs[0].shape);
     // What each output is (classification or regression), from the same rule Compare uses.
-    const kinds = lq.compareModels(u8, u8, new Float32Array(features), null).map((m) => m.kind);
+    let kinds;
+    try {
+      kinds = lq.compareModels(u8, u8, new Float32Array(features), null).map((m) => m.kind);
+    } catch {
+      kinds = io.outputs.map(() => "regression"); // e.g. several inputs: Compare says why later
+    }
     state.imported = { name, bytes: u8, features, inputs: io.inputs, outputs: io.outputs, outputKinds: kinds };
     state.model?.free();
     state.model = null;
@@ -407,6 +412,10 @@ const handlers = {
         conv.inferenceInputType = io;
         conv.inferenceOutputType = io;
         const ev = evaluationSet({ name: d.name, rows });
+        // Calibration over a pool of workers (one per core; the same ranges as one):
+        // the report and convert() below reuse them.
+        progress({ phase: "calibrating", done: 0, total: rows });
+        await lq.calibrate(conv);
         let last = 0;
         report = conv.calibrationReport({
           evaluationData: ev.kind === "calibration" ? null : { data: ev.x, shape: [ev.rows, features] },

@@ -1,5 +1,5 @@
 //! Model configs as TF.js's `tf.layers.*` take them (camelCase JSON), turned into
-//! [`LayerConfig`]s. The wasm facade passes the JS object through as a `serde_json::Value`;
+//! [`LayerConfig`]s. The wasm facade passes the JS object through as a [`Value`];
 //! everything is validated here, so native tests cover it too.
 //!
 //! `Sequential`: `{inputShape: [H, W, C], seed, layers: [{type: "conv2d", filters, kernelSize,
@@ -31,7 +31,7 @@
 //! Pairs (`kernelSize`, `strides`, …) take a number or `[h, w]`; `dataFormat` may only be
 //! `"channelsLast"`. Any other option is an error naming the layer and the option.
 
-use serde_json::{Map, Value};
+pub use super::value::{Map, Value};
 
 use super::activation::Activation;
 use super::conv::Padding;
@@ -42,12 +42,12 @@ use crate::error::{Error, Result};
 /// Reads one JSON object, remembering which keys were used so the rest can be refused.
 struct Opts<'a> {
     what: String,
-    map: &'a Map<String, Value>,
+    map: &'a Map,
     used: Vec<&'static str>,
 }
 
 impl<'a> Opts<'a> {
-    fn new(what: String, map: &'a Map<String, Value>) -> Self {
+    fn new(what: String, map: &'a Map) -> Self {
         Opts {
             what,
             map,
@@ -227,7 +227,7 @@ impl<'a> Opts<'a> {
     }
 }
 
-fn object<'a>(what: &str, v: &'a Value) -> Result<&'a Map<String, Value>> {
+fn object<'a>(what: &str, v: &'a Value) -> Result<&'a Map> {
     v.as_object()
         .ok_or_else(|| Error::invalid(format!("{what}: expected an object, got {v}")))
 }
@@ -487,8 +487,11 @@ fn seed(o: &mut Opts) -> Result<u64> {
     Ok(o.uint("seed")?.unwrap_or(0) as u64)
 }
 
-/// `Sequential.fromConfig({inputShape, seed, layers})`.
-pub fn sequential(v: &Value) -> Result<Model> {
+/// `Sequential.fromConfig({inputShape, seed, layers})`, from a [`Value`] or a
+/// `serde_json::Value`.
+pub fn sequential<V: Into<Value> + Clone>(v: &V) -> Result<Model> {
+    let v: Value = v.clone().into();
+    let v = &v;
     let what = "Sequential.fromConfig";
     let mut o = Opts::new(what.into(), object(what, v)?);
     let top_shape = o.shape("inputShape")?;
@@ -530,8 +533,11 @@ pub fn sequential(v: &Value) -> Result<Model> {
     Model::sequential_named(&shape, &specs, seed)
 }
 
-/// `Model.fromConfig({inputs: [{name, shape}], layers: [{name, type, …, inputs}], outputs, seed})`.
-pub fn functional(v: &Value) -> Result<Model> {
+/// `Model.fromConfig({inputs: [{name, shape}], layers: [{name, type, …, inputs}], outputs, seed})`,
+/// from a [`Value`] or a `serde_json::Value`.
+pub fn functional<V: Into<Value> + Clone>(v: &V) -> Result<Model> {
+    let v: Value = v.clone().into();
+    let v = &v;
     let what = "Model.fromConfig";
     let mut o = Opts::new(what.into(), object(what, v)?);
     let inputs = match o.get("inputs") {
@@ -590,6 +596,7 @@ pub fn functional(v: &Value) -> Result<Model> {
 mod tests {
     use super::*;
     use serde_json::json;
+    type Json = serde_json::Value;
 
     fn err(r: Result<Model>) -> String {
         r.expect_err("expected an error").to_string()
@@ -687,7 +694,7 @@ mod tests {
 
     #[test]
     fn bad_configs_name_the_layer_and_value() {
-        let seq = |layers: Value| sequential(&json!({"inputShape": [8, 8, 1], "layers": layers}));
+        let seq = |layers: Json| sequential(&json!({"inputShape": [8, 8, 1], "layers": layers}));
         let e = err(seq(
             json!([{"type": "conv2d", "filters": 4, "kernelSize": 9}]),
         ));
@@ -748,7 +755,7 @@ mod tests {
         let e = err(seq(json!([{"type": "dropout", "rate": 1.5}])));
         assert!(e.contains("rate") && e.contains("1.5"), "{e}");
 
-        let f = |layers: Value, outputs: Value| {
+        let f = |layers: Json, outputs: Json| {
             functional(
                 &json!({"inputs": [{"name": "x", "shape": [4, 4, 2]}], "layers": layers, "outputs": outputs}),
             )

@@ -42,6 +42,7 @@ pub mod norm;
 pub mod pool;
 pub mod relu;
 pub mod reshape;
+pub mod value;
 
 pub use chain::{Activation, ChainDense, DenseConfig, Sequential};
 pub use init::glorot_uniform;

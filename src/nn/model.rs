@@ -187,14 +187,21 @@ impl Model {
             }
             names.push(String::new());
         }
-        let mut counters: std::collections::HashMap<&str, usize> = Default::default();
+        let mut counters: Vec<(&str, usize)> = Vec::new();
         for (i, s) in specs.iter().enumerate() {
             names[i + 1] = match &s.name {
                 Some(n) => n.clone(),
                 None => {
                     let stem = s.config.default_name();
                     loop {
-                        let k = counters.entry(stem).or_insert(0);
+                        let at = match counters.iter().position(|(s, _)| *s == stem) {
+                            Some(at) => at,
+                            None => {
+                                counters.push((stem, 0));
+                                counters.len() - 1
+                            }
+                        };
+                        let k = &mut counters[at].1;
                         let candidate = if *k == 0 {
                             stem.to_string()
                         } else {
@@ -294,16 +301,25 @@ impl Model {
             }
         }
         if order.len() < n {
-            let stuck: Vec<String> = (0..n)
-                .filter(|&i| indegree[i] > 0)
+            // Report the layers on a cycle: drop, repeatedly, the stuck layers that feed no
+            // other stuck layer (they only sit downstream of one).
+            let mut stuck: Vec<bool> = (0..n).map(|i| indegree[i] > 0).collect();
+            loop {
+                let leaf = (0..n).find(|&i| stuck[i] && !consumers[i].iter().any(|&c| stuck[c]));
+                match leaf {
+                    Some(i) => stuck[i] = false,
+                    None => break,
+                }
+            }
+            let names: Vec<String> = (0..n)
+                .filter(|&i| stuck[i])
                 .map(|i| format!("'{}'", names[i]))
                 .collect();
             return Err(Error::invalid(format!(
                 "the layers {} form a graph cycle",
-                stuck.join(", ")
+                names.join(", ")
             )));
         }
-
         // Output and reachability: every layer must lie on a path from the input to the output.
         let out = match output {
             None => n - 1,

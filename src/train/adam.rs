@@ -60,8 +60,9 @@ impl Adam {
     /// `alpha = lr * sqrt(1 - beta_2_power) / (1 - beta_1_power)`.
     pub(crate) fn step(&self, iterations: u64) -> AdamStep {
         let t = (iterations + 1) as f32;
-        let beta_1_power = (self.beta_1 as f32).powf(t);
-        let beta_2_power = (self.beta_2 as f32).powf(t);
+        // libm's powf on every target: std's is the platform's natively (native == wasm bits).
+        let beta_1_power = libm::powf(self.beta_1 as f32, t);
+        let beta_2_power = libm::powf(self.beta_2 as f32, t);
         let lr = self.learning_rate as f32;
         AdamStep {
             alpha: lr * (1.0 - beta_2_power).sqrt() / (1.0 - beta_1_power),

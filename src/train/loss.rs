@@ -17,6 +17,10 @@
 //! is never zeroed by a clip. `from_logits = true` with a linear last layer is the same
 //! computation on the same `z`.
 //!
+//! `exp` and `log` come from the `libm` crate on every target (std's are the platform's libm
+//! natively and differ in the last bit now and then), so training gives the same bits
+//! natively and in wasm32.
+//!
 //! The batch loss is Keras's `"sum_over_batch_size"` reduction: `Σ loss_i / n` in f32, and
 //! its gradient reaches each row as `(p - onehot) · (1/n)` (TF's `DivNoNan` gradient
 //! followed by the broadcast multiply in `_SparseSoftmaxCrossEntropyWithLogitsGrad`).
@@ -33,10 +37,10 @@ pub(crate) fn softmax_xent_row(
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum_exp = 0.0f32;
     for (p, &z) in probs.iter_mut().zip(logits) {
-        *p = (z - max).exp();
+        *p = libm::expf(z - max);
         sum_exp += *p;
     }
-    let loss = sum_exp.ln() - (logits[label] - max);
+    let loss = libm::logf(sum_exp) - (logits[label] - max);
     for (j, (p, d)) in probs.iter_mut().zip(dz.iter_mut()).enumerate() {
         *p /= sum_exp;
         let onehot = if j == label { 1.0 } else { 0.0 };
@@ -48,8 +52,8 @@ pub(crate) fn softmax_xent_row(
 /// Cross-entropy of one row of logits against `label`, without gradients (evaluation).
 pub(crate) fn softmax_xent_loss(logits: &[f32], label: usize) -> f32 {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let sum_exp: f32 = logits.iter().map(|&z| (z - max).exp()).sum();
-    sum_exp.ln() - (logits[label] - max)
+    let sum_exp: f32 = logits.iter().map(|&z| libm::expf(z - max)).sum();
+    libm::logf(sum_exp) - (logits[label] - max)
 }
 
 #[cfg(test)]

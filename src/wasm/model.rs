@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{bad, from_js, js_err, to_js, yield_to_event_loop};
 use crate::nn;
+use crate::nn::value::{Map, Value};
 use crate::train::{CompileConfig, FitConfig, Loss, Optimizer};
 
 #[derive(Deserialize)]
@@ -101,9 +102,54 @@ struct HistoryJs {
 
 type Shared = Rc<RefCell<nn::Model>>;
 
-/// A JS config object as JSON (functions and typed arrays are not config).
-fn config_json(what: &str, config: JsValue) -> Result<serde_json::Value, JsError> {
-    from_js(what, config)
+/// A JS config object as a [`Value`] (JSON's data model: `undefined` entries are left out,
+/// typed arrays read as arrays; functions and cycles are errors).
+fn config_value(what: &str, v: &JsValue, depth: usize) -> Result<Value, JsError> {
+    if depth > 32 {
+        return Err(bad(format!(
+            "{what}: the config is nested too deeply (a cycle?)"
+        )));
+    }
+    if v.is_null() || v.is_undefined() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(n) = v.as_f64() {
+        return Ok(Value::Number(n));
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Value::String(s));
+    }
+    if v.is_function() {
+        return Err(bad(format!(
+            "{what}: functions are not supported in a model config"
+        )));
+    }
+    if Array::is_array(v) || js_sys::ArrayBuffer::is_view(v) {
+        return Array::from(v)
+            .iter()
+            .map(|e| config_value(what, &e, depth + 1))
+            .collect::<Result<_, _>>()
+            .map(Value::Array);
+    }
+    if v.is_object() {
+        let mut entries = Vec::new();
+        for k in Object::keys(v.unchecked_ref::<Object>()).iter() {
+            let e =
+                Reflect::get(v, &k).map_err(|_| bad(format!("{what}: cannot read a property")))?;
+            if e.is_undefined() {
+                continue;
+            }
+            entries.push((
+                k.as_string().unwrap_or_default(),
+                config_value(what, &e, depth + 1)?,
+            ));
+        }
+        return Ok(Value::Object(Map(entries)));
+    }
+    Err(bad(format!("{what}: unsupported value in the config")))
 }
 
 /// Features from a `Float32Array`, a plain array, or `{data, shape}` (shape checked against
@@ -428,7 +474,7 @@ impl JsSequential {
     /// layers as TF.js's `tf.layers.*` configs (see `nn::config` for every type and option).
     #[wasm_bindgen(js_name = fromConfig)]
     pub fn from_config(config: JsValue) -> Result<JsSequential, JsError> {
-        let v = config_json("Sequential.fromConfig", config)?;
+        let v = config_value("Sequential.fromConfig", &config, 0)?;
         let m = nn::config::sequential(&v).map_err(js_err)?;
         Ok(JsSequential {
             inner: Rc::new(RefCell::new(m)),
@@ -450,7 +496,7 @@ impl JsModel {
     /// outputs: [name], seed})`; merge layers: `add`, `subtract`, `multiply`, `concatenate`.
     #[wasm_bindgen(js_name = fromConfig)]
     pub fn from_config(config: JsValue) -> Result<JsModel, JsError> {
-        let v = config_json("Model.fromConfig", config)?;
+        let v = config_value("Model.fromConfig", &config, 0)?;
         let m = nn::config::functional(&v).map_err(js_err)?;
         Ok(JsModel {
             inner: Rc::new(RefCell::new(m)),

@@ -344,6 +344,7 @@ async function main() {
       assert(e.includes("Calibration samples must be a whole number from 1 to 100000"), e);
       const near = await page.evaluate(() => document.getElementById("calib-error").closest("section").id);
       assert(near === "quantize", `the calibration-count error is shown in ${near}`);
+      await shots(page, "byo-11-calib-error", "#quantize");
       await page.fill("#calib-rows", "100");
       await page.press("#calib-rows", "Tab");
       await page.locator("#calib-error").waitFor({ state: "hidden" });
@@ -353,6 +354,7 @@ async function main() {
       await page.waitForFunction(() =>
         /cube\.npy — 40 rows, 64 features \(each sample \[8,8\] is flattened to 64 features\)/.test(document.getElementById("data-summary").textContent),
       );
+      await shots(page, "byo-11-flattened", "#data");
       await page.check('input[name="source"][value="random"]');
       await page.fill("#rnd-classes", "1");
       await page.press("#rnd-classes", "Tab");
