@@ -249,11 +249,15 @@ fn keras3_topologies_read_the_same() {
     }
 }
 
-/// The converter on a model whose layers are Dense only (the conversion the phase-1
-/// lowering supports), with a reference case's options.
+/// The converter of an imported model (today through the Dense chain, the conversion the
+/// phase-1 lowering supports: the one place to change when `lower` converts any model).
+fn converter(m: &Model) -> TfliteConverter {
+    TfliteConverter::from_model(&m.to_dense_chain().unwrap()).unwrap()
+}
+
+/// The converter on a model whose layers are Dense only, with a reference case's options.
 fn convert(m: &Model, variant: &str) -> (litequant::graph::Graph, Vec<u8>) {
-    let chain = m.to_dense_chain().unwrap();
-    let mut conv = TfliteConverter::from_model(&chain).unwrap();
+    let mut conv = converter(m);
     conv.options = common::variant_options(&common::CASES[1], variant);
     let g = conv.convert_graph(|_, _| {}).unwrap();
     let bytes = conv.convert().unwrap();
@@ -299,8 +303,7 @@ fn quantized_dense_exports_give_the_files_of_their_dequantized_weights() {
             common::compare::assert_same_model(&g, &tf, &format!("{}/{ours}", ex.dir));
         }
         // Calibration: TF's calibrated file records the same min/max, bit for bit.
-        let chain = m.to_dense_chain().unwrap();
-        let conv = TfliteConverter::from_model(&chain).unwrap();
+        let conv = converter(&m);
         let (data, shape) = npy("fixed_mlp/calib.npy");
         let ranges =
             litequant::quant::calibrate(conv.float_graph(), &data, &shape, |_, _| {}).unwrap();
