@@ -564,6 +564,116 @@ pub fn f32_hybrid_depthwise_conv_generic(
     }
 }
 
+/// Float TRANSPOSE_CONV (`reference_ops::TransposeConv`): `g.in_*` is the input
+/// `[N, H, W, I]`, `g.out_*` the output `[N, OH, OW, O]`, `w` `[O, KH, KW, I]`; every
+/// input element scatters `x · w` into the outputs its window covers (in (in_y, in_x,
+/// in_channel, filter_y, filter_x, out_channel) order, from 0), then `+ bias` and the clamp.
+pub fn f32_transpose_conv_generic(
+    g: &ConvGeometry,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+    act: (f32, f32),
+) {
+    out.iter_mut().for_each(|v| *v = 0.0);
+    transpose_scatter(g, |xi, wi, oi| out[oi] += x[xi] * w[wi]);
+    for (k, v) in out.iter_mut().enumerate() {
+        let b = bias.map_or(0.0, |bs| bs[k % g.out_c]);
+        *v = f32_clamp_activation(*v + b, act.0, act.1);
+    }
+}
+
+/// Calls `f(input index, filter index, output index)` in the reference scatter order.
+#[inline]
+fn transpose_scatter(g: &ConvGeometry, mut f: impl FnMut(usize, usize, usize)) {
+    for b in 0..g.batches {
+        for iy in 0..g.in_h {
+            for ix in 0..g.in_w {
+                for ic in 0..g.in_c {
+                    let xi = ((b * g.in_h + iy) * g.in_w + ix) * g.in_c + ic;
+                    let oy0 = (iy * g.stride_h) as isize - g.pad_h as isize;
+                    let ox0 = (ix * g.stride_w) as isize - g.pad_w as isize;
+                    for fy in 0..g.filter_h {
+                        let oy = oy0 + fy as isize;
+                        if oy < 0 || oy >= g.out_h as isize {
+                            continue;
+                        }
+                        for fx in 0..g.filter_w {
+                            let ox = ox0 + fx as isize;
+                            if ox < 0 || ox >= g.out_w as isize {
+                                continue;
+                            }
+                            let ob =
+                                ((b * g.out_h + oy as usize) * g.out_w + ox as usize) * g.out_c;
+                            for oc in 0..g.out_c {
+                                let wi = ((oc * g.filter_h + fy) * g.filter_w + fx) * g.in_c + ic;
+                                f(xi, wi, ob + oc);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// int8 TRANSPOSE_CONV with per-channel weights (`reference_integer_ops::TransposeConv`):
+/// int32 scatter of `(x + input_offset) · w` into `scratch` (output-sized), then per
+/// output `+ bias`, `MultiplyByQuantizedMultiplier`, `+ output_offset`, clamp.
+pub fn qs8_transpose_conv_generic(
+    g: &ConvGeometry,
+    p: &Qs8ConvParams,
+    x: &[i8],
+    w: &[i8],
+    bias: Option<&[i32]>,
+    out: &mut [i8],
+    scratch: &mut [i32],
+) {
+    scratch.iter_mut().for_each(|v| *v = 0);
+    transpose_scatter(g, |xi, wi, oi| {
+        let v = (x[xi] as i32)
+            .wrapping_add(p.input_offset)
+            .wrapping_mul(w[wi] as i32);
+        scratch[oi] = scratch[oi].wrapping_add(v);
+    });
+    for (k, (o, &acc)) in out.iter_mut().zip(scratch.iter()).enumerate() {
+        let c = k % g.out_c;
+        let acc = acc.wrapping_add(bias.map_or(0, |bs| bs[c]));
+        *o = p.finish(acc, c);
+    }
+}
+
+/// Hybrid TRANSPOSE_CONV with per-channel weights (`reference_ops::HybridTransposeConv`):
+/// each product adds `(float)((q − input_offset[b]) · w) · w_scale[c] · scaling_factor[b]`
+/// (left to right) to the float output, then `+ bias` and the clamp.
+#[allow(clippy::too_many_arguments)]
+pub fn f32_hybrid_transpose_conv_generic(
+    g: &ConvGeometry,
+    xq: &[i8],
+    scaling_factors: &[f32],
+    input_offsets: &[i32],
+    w: &[i8],
+    w_scale: &[f32],
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+    act: (f32, f32),
+) {
+    out.iter_mut().for_each(|v| *v = 0.0);
+    let per_batch = g.in_h * g.in_w * g.in_c;
+    transpose_scatter(g, |xi, wi, oi| {
+        let b = xi / per_batch;
+        let acc = (xq[xi] as i32)
+            .wrapping_sub(input_offsets[b])
+            .wrapping_mul(w[wi] as i32);
+        out[oi] += acc as f32 * w_scale[oi % g.out_c] * scaling_factors[b];
+    });
+    for (k, v) in out.iter_mut().enumerate() {
+        let b = bias.map_or(0.0, |bs| bs[k % g.out_c]);
+        *v = f32_clamp_activation(*v + b, act.0, act.1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
