@@ -1,4 +1,4 @@
-//! Convolutions (NHWC): CONV_2D and DEPTHWISE_CONV_2D.
+//! Convolutions (NHWC): CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV (at the end).
 //!
 //! - CONV_2D: input `[N, H, W, C]`, filter `[O, KH, KW, C / groups]` (grouped when the
 //!   input depth is a multiple of the filter's), optional bias `[O]`, output
@@ -599,6 +599,327 @@ impl Kernel for ConvHybrid {
                 self.act,
             ),
         }
+        Ok(())
+    }
+}
+
+/// TRANSPOSE_CONV: inputs `output_shape` (int32 `[4]`, known before running: a constant or
+/// a shape computation), filter `[O, KH, KW, I]`, input `[N, H, W, I]`, optional bias `[O]`;
+/// output `[N, OH, OW, O]` as `output_shape` says. The padding is TFLite's
+/// `ComputePaddingHeightWidth` run backwards (the output size as the "input"), and the
+/// input's spatial size must be the one that gives. Kernels: float32, int8 per-channel
+/// (fixed-point requantization), hybrid per-channel — LiteRT's reference kernels.
+pub struct TransposeConv;
+
+impl OpDef for TransposeConv {
+    fn max_version(&self, _: BuiltinOperator) -> i32 {
+        4
+    }
+
+    fn prepare(&self, cx: &mut PrepareCtx<'_>) -> Result<Prepared> {
+        let what = "TRANSPOSE_CONV";
+        let o = options!(cx.op(), TransposeConvOptions)?;
+        if o.quantized_bias_type != crate::graph::schema::TensorType::Float32 {
+            return Err(Error::unsupported(format!(
+                "TRANSPOSE_CONV quantized_bias_type {}",
+                crate::tflite::tensor_type_name(o.quantized_bias_type)
+            )));
+        }
+        cx.expect_inputs(3..=4)?;
+        cx.expect_outputs(1..=1)?;
+        let os = cx.input(0, "output_shape")?;
+        let w = cx.input(1, "filter")?;
+        let x = cx.input(2, "input")?;
+        let b = cx.opt_input(3);
+        let out = cx.output(0)?;
+        let shape = cx.known_i32(os, "output_shape")?.to_vec();
+        let [out_c, fh, fw, fin] =
+            filter_shape(cx, w, "[out_channels, height, width, in_channels]")?;
+        let xs = cx.shape(x).to_vec();
+        if xs.len() != 4 || xs[0] < 0 || xs[1..].iter().any(|&d| d <= 0) || xs[3] as usize != fin {
+            return Err(Error::shape(
+                format!("input {} of {what}", cx.describe(x)),
+                format!("rank 4 [batches, height, width, {fin}] with positive sizes"),
+                &xs,
+            ));
+        }
+        if shape.len() != 4
+            || shape[0] != xs[0]
+            || shape[1] <= 0
+            || shape[2] <= 0
+            || shape[3] as usize != out_c
+        {
+            return Err(Error::shape(
+                format!("output_shape {} of {what}", cx.describe(os)),
+                format!("[{}, height > 0, width > 0, {out_c}]", xs[0]),
+                &shape,
+            ));
+        }
+        if o.stride_h <= 0 || o.stride_w <= 0 {
+            return Err(Error::invalid(format!(
+                "{what} stride {}x{}: strides must be positive",
+                o.stride_h, o.stride_w
+            )));
+        }
+        let same = o.padding == Padding::Same;
+        let (oh, ow) = (shape[1] as usize, shape[2] as usize);
+        let back = |size: usize, f: usize, s: i32| k::conv_out_size(same, size, f, s as usize, 1);
+        let (pad_h, pad_w) = match (back(oh, fh, o.stride_h), back(ow, fw, o.stride_w)) {
+            (Some((ih, ph)), Some((iw, pw))) if ih == xs[1] as usize && iw == xs[2] as usize => {
+                (ph, pw)
+            }
+            _ => {
+                return Err(Error::shape(
+                    format!(
+                        "input {} of {what} (output {oh}x{ow}, {fh}x{fw} kernel, stride {}x{})",
+                        cx.describe(x),
+                        o.stride_h,
+                        o.stride_w
+                    ),
+                    "the spatial size the output shape, kernel, stride and padding give",
+                    &xs,
+                ))
+            }
+        };
+        let g = ConvGeometry {
+            batches: xs[0] as usize,
+            in_h: xs[1] as usize,
+            in_w: xs[2] as usize,
+            in_c: fin,
+            out_h: oh,
+            out_w: ow,
+            out_c,
+            filter_h: fh,
+            filter_w: fw,
+            stride_h: o.stride_h as usize,
+            stride_w: o.stride_w as usize,
+            dilation_h: 1,
+            dilation_w: 1,
+            pad_h,
+            pad_w,
+        };
+        let act = activation(o.fused_activation_function)?;
+        let xt = cx.expect_dtype(x, "input", &[DType::F32, DType::I8])?;
+        let wt = cx.expect_dtype(w, "filter", &[DType::F32, DType::I8])?;
+        let prepared = match (xt, wt) {
+            (DType::F32, DType::F32) => {
+                cx.expect_dtype(out, "output", &[DType::F32])?;
+                check_bias(cx, b, out_c, DType::F32)?;
+                Prepared::run(TransposeConvF32 {
+                    x,
+                    w,
+                    b,
+                    g,
+                    act: float_activation_range(act, what)?,
+                })
+            }
+            (DType::F32, DType::I8) => {
+                cx.expect_dtype(out, "output", &[DType::F32])?;
+                check_bias(cx, b, out_c, DType::F32)?;
+                let (w_scale, w_zp, per_channel) = cx.weight_scales(w, out_c, 0)?;
+                if w_zp != 0 || !per_channel {
+                    return Err(Error::unsupported(format!(
+                        "hybrid {what} needs symmetric per-channel filter scales (TFLite \
+                         reads one scale per output channel)"
+                    )));
+                }
+                Prepared::run(TransposeConvHybrid {
+                    x,
+                    w,
+                    b,
+                    g,
+                    act: float_activation_range(act, what)?,
+                    w_scale,
+                    xq: vec![0; g.input_len()],
+                    scaling_factors: vec![0.0; g.batches],
+                    offsets: vec![0; g.batches],
+                })
+            }
+            (DType::I8, DType::I8) => {
+                cx.expect_dtype(out, "output", &[DType::I8])?;
+                check_bias(cx, b, out_c, DType::I32)?;
+                let (in_scale, in_zp) = cx.per_tensor(x, "input")?;
+                let (out_scale, out_zp) = cx.per_tensor(out, "output")?;
+                let (w_scales, w_zp, _) = cx.weight_scales(w, out_c, 0)?;
+                if w_zp != 0 {
+                    return Err(Error::unsupported(format!(
+                        "int8 {what} with filter zero point {w_zp} (TFLite requires 0)"
+                    )));
+                }
+                let label = format!("{what} op with output {}", cx.describe(out));
+                let (mut multiplier, mut shift) = (Vec::new(), Vec::new());
+                for &ws in &w_scales {
+                    let (m, s) =
+                        fixed_multiplier(in_scale as f64 * ws as f64 / out_scale as f64, &label)?;
+                    multiplier.push(m);
+                    shift.push(s);
+                }
+                Prepared::run(TransposeConvQs8 {
+                    x,
+                    w,
+                    b,
+                    g,
+                    input_offset: -in_zp,
+                    output_offset: out_zp,
+                    act: quantized_activation_range(act, out_scale, out_zp, INT8_RANGE, what)?,
+                    multiplier,
+                    shift,
+                    scratch: vec![0; g.output_len()],
+                })
+            }
+            (xt, wt) => {
+                return Err(Error::unsupported(format!(
+                    "{what} with {} input and {} filter",
+                    xt.name(),
+                    wt.name()
+                )))
+            }
+        };
+        cx.set_output(out, shape)?;
+        Ok(prepared)
+    }
+
+    fn version(&self, op: &Op, tensors: &[Tensor]) -> i32 {
+        let act = matches!(
+            &op.options,
+            Some(BuiltinOptions::TransposeConvOptions(o))
+                if o.fused_activation_function != ActivationFunctionType::None
+        );
+        if act {
+            return 4;
+        }
+        if op.inputs.len() == 4 && op.inputs[3] >= 0 {
+            return 3;
+        }
+        if input_dtype(op, tensors, 1) == Some(DType::I8) {
+            return 2;
+        }
+        1
+    }
+
+    fn runtime_version(&self, _: BuiltinOperator, version: i32) -> Option<&'static str> {
+        Some(match version {
+            1 => "1.9.0",
+            2 => "2.2.0",
+            3 => "2.3.0",
+            4 => "2.13.0",
+            5 => "2.15.0",
+            _ => return None,
+        })
+    }
+
+    fn quant(&self, _: &Op) -> QuantSpec {
+        QuantSpec {
+            hybrid: true,
+            weights: vec![WeightInput { input: 1, axis: 0 }],
+            bias: Some(BiasInput {
+                input: 3,
+                activation: 2,
+                weights: 1,
+            }),
+            unquantized_inputs: vec![0],
+            ..QuantSpec::calibrated()
+        }
+    }
+}
+
+struct TransposeConvF32 {
+    x: usize,
+    w: usize,
+    b: Option<usize>,
+    g: ConvGeometry,
+    act: (f32, f32),
+}
+
+impl Kernel for TransposeConvF32 {
+    fn eval(&mut self, cx: &mut EvalCtx<'_>) -> Result<()> {
+        let o = cx.outputs[0].f32_mut()?;
+        let bias = self.b.map(|b| cx.tensors.f32(b)).transpose()?;
+        k::f32_transpose_conv_generic(
+            &self.g,
+            cx.tensors.f32(self.x)?,
+            cx.tensors.f32(self.w)?,
+            bias,
+            o,
+            self.act,
+        );
+        Ok(())
+    }
+}
+
+struct TransposeConvQs8 {
+    x: usize,
+    w: usize,
+    b: Option<usize>,
+    g: ConvGeometry,
+    input_offset: i32,
+    output_offset: i32,
+    act: (i32, i32),
+    multiplier: Vec<i32>,
+    shift: Vec<i32>,
+    scratch: Vec<i32>,
+}
+
+impl Kernel for TransposeConvQs8 {
+    fn eval(&mut self, cx: &mut EvalCtx<'_>) -> Result<()> {
+        let o = cx.outputs[0].i8_mut()?;
+        let bias = self.b.map(|b| cx.tensors.i32(b)).transpose()?;
+        let p = Qs8ConvParams {
+            input_offset: self.input_offset,
+            output_offset: self.output_offset,
+            act_min: self.act.0,
+            act_max: self.act.1,
+            multiplier: &self.multiplier,
+            shift: &self.shift,
+        };
+        k::qs8_transpose_conv_generic(
+            &self.g,
+            &p,
+            cx.tensors.i8(self.x)?,
+            cx.tensors.i8(self.w)?,
+            bias,
+            o,
+            &mut self.scratch,
+        );
+        Ok(())
+    }
+}
+
+struct TransposeConvHybrid {
+    x: usize,
+    w: usize,
+    b: Option<usize>,
+    g: ConvGeometry,
+    act: (f32, f32),
+    w_scale: Vec<f32>,
+    xq: Vec<i8>,
+    scaling_factors: Vec<f32>,
+    offsets: Vec<i32>,
+}
+
+impl Kernel for TransposeConvHybrid {
+    fn eval(&mut self, cx: &mut EvalCtx<'_>) -> Result<()> {
+        let o = cx.outputs[0].f32_mut()?;
+        let x = cx.tensors.f32(self.x)?;
+        let bias = self.b.map(|b| cx.tensors.f32(b)).transpose()?;
+        let per_batch = self.g.in_h * self.g.in_w * self.g.in_c;
+        for b in 0..self.g.batches {
+            let r = b * per_batch..(b + 1) * per_batch;
+            let (s, off) = f32_asymmetric_quantize_generic(&x[r.clone()], &mut self.xq[r]);
+            self.scaling_factors[b] = s;
+            self.offsets[b] = off;
+        }
+        k::f32_hybrid_transpose_conv_generic(
+            &self.g,
+            &self.xq,
+            &self.scaling_factors,
+            &self.offsets,
+            cx.tensors.i8(self.w)?,
+            &self.w_scale,
+            bias,
+            o,
+            self.act,
+        );
         Ok(())
     }
 }

@@ -7,7 +7,7 @@
 //! src/ops/mod.rs              this file: OpDef, QuantSpec, REGISTRY, helpers
 //! src/ops/util.rs             shared arithmetic for prepare (activation ranges, multipliers)
 //! src/ops/fully_connected.rs  FULLY_CONNECTED
-//! src/ops/conv.rs             CONV_2D, DEPTHWISE_CONV_2D
+//! src/ops/conv.rs             CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV
 //! src/ops/pool.rs             MAX_POOL_2D, AVERAGE_POOL_2D
 //! src/ops/activation.rs       SOFTMAX, RELU
 //! src/ops/quantize.rs         QUANTIZE, DEQUANTIZE
@@ -110,6 +110,7 @@ pub static REGISTRY: &[(BuiltinOperator, &dyn OpDef)] = &[
     // conv.rs
     (BuiltinOperator::Conv2d, &conv::Conv2d),
     (BuiltinOperator::DepthwiseConv2d, &conv::DepthwiseConv2d),
+    (BuiltinOperator::TransposeConv, &conv::TransposeConv),
     // pool.rs
     (BuiltinOperator::MaxPool2d, &pool::MaxPool2d),
     (BuiltinOperator::AveragePool2d, &pool::AveragePool2d),
