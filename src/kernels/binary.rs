@@ -524,7 +524,9 @@ mod tests {
         // Exact cases: 0 + 0 is the output zero point; the clamp holds.
         assert_eq!(p.add(z1, z2), zo);
         assert_eq!(pm.apply(z1, 100), zo);
-        assert_eq!(p.add(127, 127), 127);
+        assert_eq!(p.add(127, 127), 83);
+        let clamped = QAddSubParams { act_max: 50, ..p };
+        assert_eq!(clamped.add(127, 127), 50);
     }
 
     #[test]
