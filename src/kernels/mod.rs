@@ -13,20 +13,26 @@
 //! [`fixedpoint`] holds TFLite's reference integer arithmetic (QuantizeMultiplier,
 //! SaturatingRoundingDoublingHighMul, RoundingDivideByPOT, the int8 softmax helpers).
 
+pub mod binary;
+pub mod broadcast;
 pub mod conv;
 pub mod fixedpoint;
 pub mod generic;
+pub mod movement;
 pub mod pool;
+pub mod reduce;
 #[cfg(all(
     target_arch = "wasm32",
     target_feature = "simd128",
     feature = "relaxed-simd"
 ))]
 pub mod relaxed;
+pub mod resize;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd128;
 #[cfg(test)]
 mod tests;
+pub mod unary;
 
 /// Sizes of a fully-connected layer: `x` is `[batches, in_dim]`, weights `[out_dim, in_dim]`
 /// (TFLite layout), output `[batches, out_dim]`.

@@ -9,9 +9,19 @@
 //! src/ops/fully_connected.rs  FULLY_CONNECTED
 //! src/ops/conv.rs             CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV
 //! src/ops/pool.rs             MAX_POOL_2D, AVERAGE_POOL_2D
-//! src/ops/activation.rs       SOFTMAX, RELU
+//! src/ops/activation.rs       SOFTMAX, LOG_SOFTMAX, RELU, RELU6, RELU_N1_TO_1, PRELU
+//! src/ops/unary.rs            LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, EXP, SQRT, RSQRT
+//! src/ops/binary.rs           ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE
+//!                             (+ broadcasting)
 //! src/ops/quantize.rs         QUANTIZE, DEQUANTIZE
-//! src/ops/shape.rs            RESHAPE, SHAPE, STRIDED_SLICE, PACK
+//! src/ops/shape.rs            RESHAPE, SQUEEZE, EXPAND_DIMS, SHAPE
+//! src/ops/slice.rs            SLICE, STRIDED_SLICE, SPLIT, SPLIT_V, UNPACK, PACK,
+//!                             CONCATENATION, GATHER
+//! src/ops/pad.rs              PAD, PADV2
+//! src/ops/reduce.rs           MEAN, REDUCE_MAX, SUM
+//! src/ops/resize.rs           RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR
+//! src/ops/layout.rs           TRANSPOSE, DEPTH_TO_SPACE, SPACE_TO_DEPTH, SPACE_TO_BATCH_ND,
+//!                             BATCH_TO_SPACE_ND
 //! ```
 //!
 //! # Adding an op
@@ -55,11 +65,18 @@
 //! - [`OpDef::label`]: how reports name the op (default: name + fused activation).
 
 pub mod activation;
+pub mod binary;
 pub mod conv;
 pub mod fully_connected;
+pub mod layout;
+pub mod pad;
 pub mod pool;
 pub mod quantize;
+pub mod reduce;
+pub mod resize;
 pub mod shape;
+pub mod slice;
+pub mod unary;
 pub mod util;
 
 pub use crate::interp::context::{EvalCtx, Kernel, PrepareCtx, Prepared, Tensors};
@@ -117,14 +134,65 @@ pub static REGISTRY: &[(BuiltinOperator, &dyn OpDef)] = &[
     // activation.rs
     (BuiltinOperator::Softmax, &activation::Softmax),
     (BuiltinOperator::Relu, &activation::Relu),
+    (BuiltinOperator::Relu6, &activation::Relu),
+    (BuiltinOperator::ReluN1To1, &activation::Relu),
+    (BuiltinOperator::LogSoftmax, &activation::LogSoftmax),
+    (BuiltinOperator::Prelu, &activation::Prelu),
+    // unary.rs
+    (BuiltinOperator::Logistic, &unary::Logistic),
+    (BuiltinOperator::Tanh, &unary::Tanh),
+    (BuiltinOperator::HardSwish, &unary::HardSwish),
+    (BuiltinOperator::LeakyRelu, &unary::LeakyRelu),
+    (BuiltinOperator::Exp, &unary::Exp),
+    (BuiltinOperator::Sqrt, &unary::Sqrt),
+    (BuiltinOperator::Rsqrt, &unary::Rsqrt),
+    // binary.rs
+    (BuiltinOperator::Add, &binary::Add),
+    (BuiltinOperator::Sub, &binary::Sub),
+    (BuiltinOperator::Mul, &binary::Mul),
+    (BuiltinOperator::Div, &binary::Div),
+    (BuiltinOperator::Maximum, &binary::MaximumMinimum),
+    (BuiltinOperator::Minimum, &binary::MaximumMinimum),
+    (
+        BuiltinOperator::SquaredDifference,
+        &binary::SquaredDifference,
+    ),
     // quantize.rs
     (BuiltinOperator::Quantize, &quantize::Quantize),
     (BuiltinOperator::Dequantize, &quantize::Dequantize),
     // shape.rs
     (BuiltinOperator::Reshape, &shape::Reshape),
     (BuiltinOperator::Shape, &shape::Shape),
-    (BuiltinOperator::StridedSlice, &shape::StridedSlice),
-    (BuiltinOperator::Pack, &shape::Pack),
+    (BuiltinOperator::Squeeze, &shape::Squeeze),
+    (BuiltinOperator::ExpandDims, &shape::ExpandDims),
+    // slice.rs
+    (BuiltinOperator::Slice, &slice::Slice),
+    (BuiltinOperator::StridedSlice, &slice::StridedSlice),
+    (BuiltinOperator::Split, &slice::Split),
+    (BuiltinOperator::SplitV, &slice::Split),
+    (BuiltinOperator::Unpack, &slice::Unpack),
+    (BuiltinOperator::Pack, &slice::Pack),
+    (BuiltinOperator::Concatenation, &slice::Concatenation),
+    (BuiltinOperator::Gather, &slice::Gather),
+    // layout.rs
+    (BuiltinOperator::Transpose, &layout::Transpose),
+    (BuiltinOperator::DepthToSpace, &layout::DepthSpace),
+    (BuiltinOperator::SpaceToDepth, &layout::DepthSpace),
+    (BuiltinOperator::SpaceToBatchNd, &layout::SpaceBatch),
+    (BuiltinOperator::BatchToSpaceNd, &layout::SpaceBatch),
+    // pad.rs
+    (BuiltinOperator::Pad, &pad::Padding),
+    (BuiltinOperator::Padv2, &pad::Padding),
+    // reduce.rs
+    (BuiltinOperator::Mean, &reduce::Mean),
+    (BuiltinOperator::ReduceMax, &reduce::ReduceMax),
+    (BuiltinOperator::Sum, &reduce::Sum),
+    // resize.rs
+    (BuiltinOperator::ResizeBilinear, &resize::ResizeBilinear),
+    (
+        BuiltinOperator::ResizeNearestNeighbor,
+        &resize::ResizeNearest,
+    ),
 ];
 
 /// The definition of builtin operator `code`, if litequant implements it.

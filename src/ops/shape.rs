@@ -1,8 +1,10 @@
-//! Shape ops: RESHAPE (a copy, or folded when its input is known), and SHAPE /
-//! STRIDED_SLICE / PACK in the int32 pattern TF emits for Keras `Flatten` (evaluated at
-//! prepare time from shapes: `SHAPE → STRIDED_SLICE (batch) → PACK [batch, -1] → RESHAPE`).
+//! Shape ops: RESHAPE, SQUEEZE, EXPAND_DIMS (the same values in a new shape: a copy, or
+//! folded when the input is known) and SHAPE (folded from the input's shape). The int32
+//! pattern TF emits for Keras `Flatten` — `SHAPE → STRIDED_SLICE (batch) → PACK [batch,
+//! -1] → RESHAPE` — is evaluated at prepare time (STRIDED_SLICE and PACK, in `slice.rs`,
+//! fold when their inputs are known).
 
-use super::{input_dtype, EvalCtx, Kernel, OpDef, OutputRule, PrepareCtx, Prepared, QuantSpec};
+use super::{EvalCtx, Kernel, OpDef, OutputRule, PrepareCtx, Prepared, QuantSpec};
 use crate::error::{Error, Result};
 use crate::graph::schema::TensorType;
 use crate::graph::{num_elements, BuiltinOperator, DType, Op, Tensor};
@@ -150,191 +152,127 @@ impl OpDef for Shape {
     }
 }
 
-/// STRIDED_SLICE, for now on 1-D int32 values known at prepare time (Keras `Flatten`'s
-/// batch-size extraction), folded.
-pub struct StridedSlice;
+/// Folds a same-values op whose input is known, or copies at run time.
+fn copy_or_fold(
+    cx: &mut PrepareCtx<'_>,
+    x: usize,
+    out: usize,
+    shape: Vec<i32>,
+) -> Result<Prepared> {
+    if cx.is_const(x) {
+        let value = cx.buf(x).clone();
+        cx.fold_output(out, shape, value)?;
+        return Ok(Prepared::Folded);
+    }
+    cx.set_output(out, shape)?;
+    Ok(Prepared::run(Copy { x }))
+}
 
-impl OpDef for StridedSlice {
+/// SQUEEZE: the input without the size-1 dimensions listed in `squeeze_dims` (all size-1
+/// dimensions when the list is empty), as `squeeze.cc`.
+pub struct Squeeze;
+
+impl OpDef for Squeeze {
     fn max_version(&self, _: BuiltinOperator) -> i32 {
-        4
+        1
     }
 
     fn prepare(&self, cx: &mut PrepareCtx<'_>) -> Result<Prepared> {
-        let o = options!(cx.op(), StridedSliceOptions)?;
-        if o.ellipsis_mask != 0 || o.new_axis_mask != 0 || o.offset {
-            return Err(Error::unsupported(
-                "STRIDED_SLICE with ellipsis_mask, new_axis_mask or offset (only the 1-D \
-                 int32 slice TF emits for Keras Flatten is supported)",
-            ));
-        }
-        cx.expect_inputs(4..=4)?;
+        let dims = options!(cx.op(), SqueezeOptions)?
+            .squeeze_dims
+            .unwrap_or_default();
+        cx.expect_inputs(1..=1)?;
         cx.expect_outputs(1..=1)?;
         let x = cx.input(0, "input")?;
         let out = cx.output(0)?;
-        cx.expect_dtype(x, "input", &[DType::I32])?;
-        cx.expect_dtype(out, "output", &[DType::I32])?;
-        if cx.shape(x).len() != 1 {
-            return Err(Error::unsupported(format!(
-                "STRIDED_SLICE of rank-{} input {} (only 1-D int32 shape vectors are supported)",
-                cx.shape(x).len(),
-                cx.describe(x)
-            )));
-        }
-        let values = cx.known_i32(x, "input")?.to_vec();
-        let one = |k: usize, role: &str| -> Result<i32> {
-            let t = cx.input(k, role)?;
-            match cx.known_i32(t, role)? {
-                [v] => Ok(*v),
-                _ => Err(Error::shape(
-                    format!("{role} {}", cx.describe(t)),
-                    "1 element",
-                    cx.shape(t),
-                )),
-            }
-        };
-        let (begin, end, stride) = (one(1, "begin")?, one(2, "end")?, one(3, "strides")?);
-        if stride == 0 {
-            return Err(Error::invalid("STRIDED_SLICE stride 0"));
-        }
-        let n = values.len() as i64;
-        let norm = |v: i32| if v < 0 { v as i64 + n } else { v as i64 };
-        let (lo, hi) = if stride > 0 { (0, n) } else { (-1, n - 1) };
-        let start = if o.begin_mask & 1 != 0 {
-            if stride > 0 {
-                0
-            } else {
-                n - 1
+        cx.expect_dtype(out, "output", &[cx.dtype(x)])?;
+        let shape = cx.shape(x).to_vec();
+        let rank = shape.len() as i32;
+        let mut drop = vec![false; shape.len()];
+        if dims.is_empty() {
+            for (d, &v) in shape.iter().enumerate() {
+                drop[d] = v == 1;
             }
         } else {
-            norm(begin).clamp(lo, hi)
-        };
-        let (result, shape) = if o.shrink_axis_mask & 1 != 0 {
-            let b = norm(begin);
-            if !(0..n).contains(&b) {
-                return Err(Error::invalid(format!(
-                    "STRIDED_SLICE index {begin} out of range for {n} values"
-                )));
-            }
-            (vec![values[b as usize]], vec![])
-        } else {
-            let stop = if o.end_mask & 1 != 0 {
-                if stride > 0 {
-                    n
-                } else {
-                    -1
+            for &d in &dims {
+                let a = if d < 0 { d + rank } else { d };
+                if a < 0 || a >= rank || shape[a as usize] != 1 {
+                    return Err(Error::shape(
+                        format!("SQUEEZE dimension {d} of {}", cx.describe(x)),
+                        "a dimension of size 1",
+                        &shape,
+                    ));
                 }
-            } else {
-                norm(end).clamp(lo, hi)
-            };
-            let mut r = Vec::new();
-            let mut i = start;
-            while (stride > 0 && i < stop) || (stride < 0 && i > stop) {
-                r.push(values[i as usize]);
-                i += stride as i64;
+                drop[a as usize] = true;
             }
-            let len = r.len() as i32;
-            (r, vec![len])
-        };
-        cx.fold_output(out, shape, Buf::I32(result))?;
-        Ok(Prepared::Folded)
+        }
+        let new: Vec<i32> = shape
+            .iter()
+            .zip(&drop)
+            .filter(|(_, &dr)| !dr)
+            .map(|(&v, _)| v)
+            .collect();
+        copy_or_fold(cx, x, out, new)
     }
 
-    fn version(&self, op: &Op, tensors: &[Tensor]) -> i32 {
-        match input_dtype(op, tensors, 0) {
-            Some(DType::I8) => 2,
-            _ => 1,
-        }
+    fn version(&self, _: &Op, _: &[Tensor]) -> i32 {
+        1
     }
 
     fn runtime_version(&self, _: BuiltinOperator, version: i32) -> Option<&'static str> {
-        Some(match version {
-            1 => "1.6.0",
-            2 => "1.14.0",
-            _ => return None,
-        })
+        (version == 1).then_some("1.6.0")
     }
 
     fn quant(&self, _: &Op) -> QuantSpec {
-        QuantSpec {
-            unquantized_inputs: vec![1, 2, 3],
-            ..QuantSpec::same_as_input(0)
-        }
+        QuantSpec::same_as_input(0)
     }
 }
 
-/// PACK, for now along axis 0 of int32 values known at prepare time (Keras `Flatten`'s
-/// `[batch, -1]`), folded.
-pub struct Pack;
+/// EXPAND_DIMS: a size-1 dimension inserted at `axis` (input 1, int32, in
+/// `[-rank - 1, rank]`).
+pub struct ExpandDims;
 
-impl OpDef for Pack {
+impl OpDef for ExpandDims {
     fn max_version(&self, _: BuiltinOperator) -> i32 {
-        2
+        1
     }
 
     fn prepare(&self, cx: &mut PrepareCtx<'_>) -> Result<Prepared> {
-        let o = options!(cx.op(), PackOptions)?;
-        let n_in = cx.num_inputs();
-        if n_in == 0 || o.values_count as usize != n_in {
-            return Err(Error::invalid(format!(
-                "PACK values_count {} but {n_in} inputs",
-                o.values_count
-            )));
-        }
+        cx.expect_inputs(2..=2)?;
         cx.expect_outputs(1..=1)?;
+        let x = cx.input(0, "input")?;
         let out = cx.output(0)?;
-        cx.expect_dtype(out, "output", &[DType::I32])?;
-        let first = cx.input(0, "values")?;
-        let in_shape = cx.shape(first).to_vec();
-        let rank = in_shape.len() as i32;
-        let axis = if o.axis < 0 {
-            o.axis + rank + 1
-        } else {
-            o.axis
+        cx.expect_dtype(out, "output", &[cx.dtype(x)])?;
+        let a = cx.input(1, "axis")?;
+        cx.expect_dtype(a, "axis", &[DType::I32])?;
+        let axis = match cx.known_i32(a, "axis")? {
+            [v] => *v,
+            v => return Err(Error::shape("EXPAND_DIMS axis", "one value", v)),
         };
-        if axis != 0 {
-            return Err(Error::unsupported(format!(
-                "PACK along axis {axis} (only axis 0 is supported)"
+        let mut shape = cx.shape(x).to_vec();
+        let rank = shape.len() as i32;
+        let at = if axis < 0 { axis + rank + 1 } else { axis };
+        if at < 0 || at > rank {
+            return Err(Error::invalid(format!(
+                "EXPAND_DIMS axis {axis} is out of range for rank {rank}"
             )));
         }
-        let mut values = Vec::new();
-        for k in 0..n_in {
-            let t = cx.input(k, "values")?;
-            cx.expect_dtype(t, "input", &[DType::I32])?;
-            if cx.shape(t) != in_shape {
-                return Err(Error::shape(
-                    format!("PACK input {}", cx.describe(t)),
-                    &in_shape,
-                    cx.shape(t),
-                ));
-            }
-            values.extend_from_slice(cx.known_i32(t, "input")?);
-        }
-        let mut shape = vec![n_in as i32];
-        shape.extend(&in_shape);
-        cx.fold_output(out, shape, Buf::I32(values))?;
-        Ok(Prepared::Folded)
+        shape.insert(at as usize, 1);
+        copy_or_fold(cx, x, out, shape)
     }
 
-    fn version(&self, op: &Op, tensors: &[Tensor]) -> i32 {
-        match input_dtype(op, tensors, 0) {
-            Some(DType::I8) => 2,
-            _ => 1,
-        }
+    fn version(&self, _: &Op, _: &[Tensor]) -> i32 {
+        1
     }
 
     fn runtime_version(&self, _: BuiltinOperator, version: i32) -> Option<&'static str> {
-        Some(match version {
-            1 => "1.11.0",
-            2 => "1.14.0",
-            _ => return None,
-        })
+        (version == 1).then_some("1.10.0")
     }
 
     fn quant(&self, _: &Op) -> QuantSpec {
-        // All values and the output share one scale, as for CONCATENATION.
         QuantSpec {
-            shared_scale: true,
-            ..QuantSpec::calibrated()
+            unquantized_inputs: vec![1],
+            ..QuantSpec::same_as_input(0)
         }
     }
 }

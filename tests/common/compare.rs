@@ -128,21 +128,34 @@ fn compare_models(ours: &Graph, tf: &Graph, ctx: &str, our_model_type: Option<i3
         io(tf, &tf.outputs),
         "{ctx}: model outputs"
     );
-    // Signature: one `serving_default`, pointing at the model's io tensors.
+    // Signature: one `serving_default`, naming the model's io tensors in TF's order (which
+    // for several outputs is not the subgraph's: each signature entry is compared by its
+    // position among the model's io tensors).
     let (sa, sb) = (
         ours.signature.as_ref().unwrap(),
         tf.signature.as_ref().unwrap(),
     );
     assert_eq!(sa.key, sb.key, "{ctx}: signature key");
+    let positions = |sig: &[litequant::graph::SignatureTensor], io: &[usize]| {
+        sig.iter()
+            .map(|s| io.iter().position(|&t| t == s.tensor))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
-        sa.inputs.iter().map(|s| s.tensor).collect::<Vec<_>>(),
-        ours.inputs,
-        "{ctx}: signature inputs"
+        positions(&sa.inputs, &ours.inputs),
+        positions(&sb.inputs, &tf.inputs),
+        "{ctx}: signature inputs (positions among the model inputs)"
     );
     assert_eq!(
-        sa.outputs.iter().map(|s| s.tensor).collect::<Vec<_>>(),
-        ours.outputs,
-        "{ctx}: signature outputs"
+        positions(&sa.outputs, &ours.outputs),
+        positions(&sb.outputs, &tf.outputs),
+        "{ctx}: signature outputs (positions among the model outputs)"
+    );
+    assert!(
+        positions(&sa.outputs, &ours.outputs)
+            .iter()
+            .all(Option::is_some),
+        "{ctx}: every signature output is a model output"
     );
     // Metadata: same entries in the same order, same runtime version and fp16 marker;
     // CONVERSION_METADATA with the same optimization modes but our producer.
