@@ -4,7 +4,7 @@
 //! ([`TfliteConverter::from_tflite`]); the same passes quantize both.
 
 use crate::error::{Error, Result};
-use crate::graph::{lower::lower_sequential, DType, Graph, OpKind};
+use crate::graph::{lower::lower_sequential, DType, Graph};
 use crate::interp;
 use crate::nn::Sequential;
 use crate::quant::finalize::ModelSource;
@@ -30,10 +30,10 @@ impl TfliteConverter {
 
     /// A float32 `.tflite` file (as TensorFlow's converter writes it without optimizations).
     ///
-    /// The file is read (and verified) once; it must be a float32 model of the ops the
-    /// quantization passes know (FULLY_CONNECTED, SOFTMAX, RELU, RESHAPE), and the
-    /// interpreter must be able to prepare it, so a file that cannot be calibrated fails
-    /// here rather than at `convert`. Tensor names and the signature are kept; TF's
+    /// The file is read (and verified) once; it must be a float32 model of ops the op
+    /// registry defines, and the interpreter must be able to prepare it, so a file that
+    /// cannot be calibrated fails here rather than at `convert` (an op without an int8
+    /// kernel fails at a full-integer `convert`, naming it). Tensor names and the signature are kept; TF's
     /// metadata (`min_runtime_version`, `CONVERSION_METADATA`, description) is dropped: the
     /// finalize step writes ours, with `model_type` NONE (`ModelSource::Tflite`).
     ///
@@ -92,21 +92,7 @@ fn check_importable(g: &Graph) -> Result<()> {
             )));
         }
     }
-    for (i, op) in g.ops.iter().enumerate() {
-        let known = matches!(
-            op.kind,
-            OpKind::FullyConnected { .. }
-                | OpKind::Softmax { .. }
-                | OpKind::Relu
-                | OpKind::Reshape { .. }
-        );
-        if !known {
-            return Err(Error::unsupported(format!(
-                "op {i} ({} v{}) cannot be quantized yet",
-                op.kind.name(),
-                op.version
-            )));
-        }
-    }
+    // Every op must be defined in the op registry (all missing ones listed at once).
+    crate::ops::check_supported(g)?;
     Ok(())
 }

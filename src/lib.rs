@@ -4,6 +4,8 @@
 //! - [`nn`]: Keras-style `Sequential` models (Dense), initializers, forward/backward.
 //! - [`train`]: Adam, sparse categorical cross-entropy, the `fit` loop.
 //! - [`graph`]: the Graph IR every other part reads or writes.
+//! - [`ops`]: the op registry — each op family's options, shapes, prepare/eval, versions
+//!   and quantization properties, in one file per family; everything else is generic.
 //! - [`quant`]: calibration observers, quantization-parameter math, conversion passes.
 //! - [`tflite`]: the `.tflite` flatbuffer schema subset, writer and reader.
 //! - [`interp`]: runs any Graph (float, int8, hybrid, float16) — calibration and checks.
@@ -16,6 +18,7 @@ pub mod graph;
 pub mod interp;
 pub mod kernels;
 pub mod nn;
+pub mod ops;
 pub mod tflite;
 pub mod train;
 

@@ -5,7 +5,7 @@
 //! Set `LITEQUANT_DUMP_DIR=/some/dir` to also write every re-serialized fixture there
 //! (for checking them in the official interpreter, ai-edge-litert).
 
-use litequant::graph::{Activation, DType, Graph, OpKind};
+use litequant::graph::{BuiltinOperator, BuiltinOptions, DType, Graph};
 use litequant::tflite::metadata::{optimization_mode, ConversionMetadata, METADATA_NAME};
 use litequant::tflite::schema_generated::tflite as fb;
 use litequant::tflite::{read, write};
@@ -163,6 +163,64 @@ fn dtype_name(d: DType) -> &'static str {
         DType::I16 => "INT16",
         DType::I8 => "INT8",
         DType::Bool => "BOOL",
+        DType::Resource => "RESOURCE",
+    }
+}
+
+/// Upper-case letters and digits only: `Relu6` and `RELU6`, `ReluN1To1` and
+/// `RELU_N1_TO_1` compare equal.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Every option field of the dump (TFLite's own schema code) equals ours: numbers and
+/// booleans as such, enums by name (`<field>_name` in the dump), vectors element-wise.
+/// Our options are serialized with the generated types' serde derive, so this checks
+/// the schema's field ids and union positions for every op of every fixture.
+fn check_options(ours: Option<&BuiltinOptions>, d: &Value, ctx: &str) {
+    let dumped = &d["builtin_options"];
+    let Some(ours) = ours else {
+        assert!(dumped.is_null(), "{ctx}: options {dumped} missing");
+        return;
+    };
+    let v = serde_json::to_value(ours).unwrap();
+    let (table, fields) = v.as_object().unwrap().iter().next().unwrap();
+    assert_eq!(
+        Some(table.as_str()),
+        d["builtin_options_type"].as_str(),
+        "{ctx}: options table"
+    );
+    let fields = fields.as_object().unwrap();
+    for (k, want) in dumped.as_object().unwrap() {
+        if k.ends_with("_name") || want.is_null() {
+            continue;
+        }
+        let got = fields
+            .get(k)
+            .unwrap_or_else(|| panic!("{ctx}: {table} has no field {k} (dump: {want})"));
+        match got {
+            Value::String(name) => {
+                match dumped[format!("{k}_name")].as_str() {
+                    Some(want_name) => {
+                        assert_eq!(squash(name), squash(want_name), "{ctx}: {table}.{k}")
+                    }
+                    // The dumper gives TensorType fields as numbers only.
+                    None => {
+                        let code = fb::TensorType::ENUM_VALUES
+                            .iter()
+                            .find(|t| format!("{t:?}") == *name)
+                            .map(|&t| t as i64)
+                            .unwrap_or_else(|| panic!("{ctx}: {table}.{k} = {name}"));
+                        assert_eq!(Some(code), want.as_i64(), "{ctx}: {table}.{k}");
+                    }
+                }
+            }
+            Value::Number(n) => assert_eq!(n.as_f64(), want.as_f64(), "{ctx}: {table}.{k}"),
+            other => assert_eq!(other, want, "{ctx}: {table}.{k}"),
+        }
     }
 }
 
@@ -256,12 +314,12 @@ fn check_against_dump(g: &Graph, dump: &Value, file: &str) {
         let ctx = format!("{file} op {}", d["index"]);
         let code = &codes[d["opcode_index"].as_u64().unwrap() as usize];
         assert_eq!(
-            op.kind.name(),
+            op.name(),
             code["builtin_code_name"].as_str().unwrap(),
             "{ctx}"
         );
         assert_eq!(
-            litequant::tflite::builtin_code(&op.kind) as i64,
+            op.builtin_code() as i64,
             code["builtin_code"].as_i64().unwrap()
         );
         assert_eq!(
@@ -279,37 +337,7 @@ fn check_against_dump(g: &Graph, dump: &Value, file: &str) {
             i64_vec(&d["outputs"]),
             "{ctx}"
         );
-        let o = &d["builtin_options"];
-        match &op.kind {
-            OpKind::FullyConnected {
-                activation,
-                keep_num_dims,
-                asymmetric_quantize_inputs,
-            } => {
-                let act = match o["fused_activation_function_name"].as_str().unwrap() {
-                    "NONE" => Activation::None,
-                    "RELU" => Activation::Relu,
-                    "RELU6" => Activation::Relu6,
-                    other => panic!("{ctx}: activation {other}"),
-                };
-                assert_eq!(*activation, act, "{ctx}");
-                assert_eq!(
-                    *keep_num_dims,
-                    o["keep_num_dims"].as_bool().unwrap(),
-                    "{ctx}"
-                );
-                assert_eq!(
-                    *asymmetric_quantize_inputs,
-                    o["asymmetric_quantize_inputs"].as_bool().unwrap(),
-                    "{ctx}"
-                );
-            }
-            OpKind::Softmax { beta } => {
-                assert_eq!(*beta as f64, o["beta"].as_f64().unwrap(), "{ctx}")
-            }
-            OpKind::Quantize | OpKind::Dequantize => assert!(o.is_null(), "{ctx}"),
-            _ => {}
-        }
+        check_options(op.options.as_ref(), d, &ctx);
     }
 
     let sigs = dump["signature_defs"].as_array().unwrap();
@@ -425,7 +453,7 @@ fn seed_int8_facts() {
     let g = read(&seed_int8()).unwrap();
     assert_eq!(g.description, "MLIR Converted.");
     assert_eq!(g.name, "main");
-    let versions: Vec<(&str, i32)> = g.ops.iter().map(|o| (o.kind.name(), o.version)).collect();
+    let versions: Vec<(&str, i32)> = g.ops.iter().map(|o| (o.name(), o.version)).collect();
     assert_eq!(
         versions,
         vec![
@@ -434,15 +462,20 @@ fn seed_int8_facts() {
             ("SOFTMAX", 2)
         ]
     );
-    assert!(matches!(
-        g.ops[0].kind,
-        OpKind::FullyConnected {
-            activation: Activation::Relu,
-            keep_num_dims: false,
-            asymmetric_quantize_inputs: false
+    match &g.ops[0].options {
+        Some(BuiltinOptions::FullyConnectedOptions(o)) => {
+            assert_eq!(
+                o.fused_activation_function,
+                fb::ActivationFunctionType::Relu
+            );
+            assert!(!o.keep_num_dims && !o.asymmetric_quantize_inputs);
         }
-    ));
-    assert_eq!(g.ops[2].kind, OpKind::Softmax { beta: 1.0 });
+        other => panic!("{other:?}"),
+    }
+    match &g.ops[2].options {
+        Some(BuiltinOptions::SoftmaxOptions(o)) => assert_eq!(o.beta, 1.0),
+        other => panic!("{other:?}"),
+    }
 
     let input = &g.tensors[g.inputs[0]];
     assert_eq!(input.dtype, DType::I8);
@@ -622,16 +655,29 @@ fn unsupported_constructs() {
         Err(Error::Unsupported(m)) => m,
         other => panic!("expected Unsupported, got {other:?}"),
     };
-    let m = unsupported(edited(|m| {
-        m.operator_codes.as_mut().unwrap()[1].builtin_code = fb::BuiltinOperator::Conv2d;
-        m.operator_codes.as_mut().unwrap()[1].deprecated_builtin_code = 3;
-    }));
-    assert!(m.contains("CONV_2D") && m.contains("version 2"), "{m}");
-    let m = unsupported(edited(|m| {
-        let sg = m.subgraphs.as_ref().unwrap()[0].clone();
-        m.subgraphs.as_mut().unwrap().push(sg);
-    }));
-    assert!(m.contains("2 subgraphs"), "{m}");
+    // A builtin code beyond the schema (written as 209, the last code, then patched to 250
+    // in the bytes: the schema's enum cannot hold it) is named with its op index.
+    let mut bytes = edited(|m| {
+        m.operator_codes.as_mut().unwrap()[1].builtin_code = fb::BuiltinOperator::StablehloCase;
+        m.operator_codes.as_mut().unwrap()[1].deprecated_builtin_code = 127;
+    });
+    let at: Vec<usize> = (0..bytes.len() - 3)
+        .filter(|&i| bytes[i..i + 4] == 209i32.to_le_bytes())
+        .collect();
+    let mut m = String::new();
+    for i in at {
+        bytes[i] = 250;
+        if let Err(Error::Unsupported(msg)) = read(&bytes) {
+            m = msg;
+            break;
+        }
+        bytes[i] = 209;
+    }
+    assert!(
+        m.contains("operator with builtin code 250 (version 2) at op index 2 is not supported")
+            && m.contains("this build knows builtin codes 0 to 209"),
+        "{m}"
+    );
     let m = unsupported(edited(|m| {
         let b = &mut m.buffers.as_mut().unwrap()[3];
         b.data = None;
@@ -645,6 +691,79 @@ fn unsupported_constructs() {
         sg0(m).tensors.as_mut().unwrap()[0].type_ = fb::TensorType::String
     }));
     assert!(m.contains("STRING"), "{m}");
+}
+
+/// Ops the registry does not define still read and write (the interpreter and converter
+/// refuse them, listing them all); so do custom ops and several subgraphs.
+#[test]
+fn any_operator_and_several_subgraphs_round_trip() {
+    let bytes = edited(|m| {
+        m.operator_codes.as_mut().unwrap()[1].builtin_code = fb::BuiltinOperator::Conv2d;
+        m.operator_codes.as_mut().unwrap()[1].deprecated_builtin_code = 3;
+        m.operator_codes.as_mut().unwrap()[1].version = 2;
+        let sg = m.subgraphs.as_ref().unwrap()[0].clone();
+        m.subgraphs.as_mut().unwrap().push(sg);
+        m.operator_codes.as_mut().unwrap().push(fb::OperatorCode {
+            builtin_code: fb::BuiltinOperator::Custom,
+            deprecated_builtin_code: 32,
+            custom_code: Some("MyOp".into()),
+            version: 1,
+        });
+        let sg1 = &mut m.subgraphs.as_mut().unwrap()[1];
+        sg1.operators.as_mut().unwrap()[0].opcode_index = 2;
+        sg1.operators.as_mut().unwrap()[0].custom_options = Some(vec![1, 2, 3]);
+        sg1.operators.as_mut().unwrap()[0].builtin_options = None;
+    });
+    let g = read(&bytes).unwrap();
+    assert_eq!(g.subgraph_count(), 2);
+    assert_eq!(g.ops[2].code, BuiltinOperator::Conv2d);
+    assert_eq!(g.ops[2].version, 2);
+    let custom = &g.subgraphs[0].ops[0];
+    assert_eq!(custom.code, BuiltinOperator::Custom);
+    assert_eq!(custom.custom_code.as_deref(), Some("MyOp"));
+    assert_eq!(custom.custom_options, Some(vec![1, 2, 3]));
+    assert_eq!(custom.display_name(), "CUSTOM 'MyOp'");
+    let back = read(&write(&g).unwrap()).unwrap();
+    assert_eq!(back, g);
+    let e = litequant::interp::Interpreter::new(g)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("operator CONV_2D (builtin code 3, version 2) at op index 2 is not supported")
+            && e.contains(
+                "custom operator 'MyOp' (version 1) at subgraph 1 op index 0 is not supported"
+            ),
+        "{e}"
+    );
+}
+
+/// A union tag past the schema's last options table is an error naming the op.
+#[test]
+fn unknown_options_tag_names_the_op() {
+    let mut bytes = write(&read(&seed_int8()).unwrap()).unwrap();
+    // Find operator 2's (SOFTMAX) builtin_options_type byte: SoftmaxOptions is tag 9, and
+    // it is the only byte 9 right before the options' offset in the operator table. Use
+    // the generated reader to locate it instead of guessing.
+    let m = fb::ModelRef::read_as_root(&bytes).unwrap();
+    let sg = m.subgraphs().unwrap().unwrap().get(0).unwrap().unwrap();
+    let op = sg.operators().unwrap().unwrap().get(2).unwrap().unwrap();
+    assert!(matches!(
+        op.builtin_options().unwrap(),
+        Some(fb::BuiltinOptionsRef::SoftmaxOptions(_))
+    ));
+    let candidates: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] == 9).collect();
+    let mut hit = false;
+    for i in candidates {
+        bytes[i] = 200;
+        if let Err(Error::Format { what, .. }) = read(&bytes) {
+            if what.contains("operator 2 (SOFTMAX)") && what.contains("unknown type 200") {
+                hit = true;
+                break;
+            }
+        }
+        bytes[i] = 9;
+    }
+    assert!(hit, "no byte gave the unknown-tag error");
 }
 
 #[test]
@@ -693,53 +812,57 @@ fn all_op_kinds_round_trip() {
     let packed = g.add_tensor(Tensor::activation("packed", DType::I32, vec![2]));
     let flat = g.add_tensor(Tensor::activation("flat", DType::F32, vec![1, 6]));
     let relu = g.add_tensor(Tensor::activation("relu", DType::F32, vec![1, 6]));
-    let op = |kind, inputs: Vec<usize>, outputs: Vec<usize>| Op {
-        kind,
-        version: 1,
-        inputs: inputs.into_iter().map(|i| i as i32).collect(),
-        outputs: outputs.into_iter().map(|i| i as i32).collect(),
+    let op = |code, options, inputs: Vec<usize>, outputs: Vec<usize>| {
+        Op::new(
+            code,
+            options,
+            inputs.into_iter().map(|i| i as i32).collect(),
+            outputs.into_iter().map(|i| i as i32).collect(),
+        )
     };
+    use BuiltinOperator as B;
+    use BuiltinOptions as O;
     g.ops = vec![
         op(
-            OpKind::Shape {
-                out_type: DType::I32,
-            },
+            B::Shape,
+            Some(O::ShapeOptions(Box::new(fb::ShapeOptions {
+                out_type: fb::TensorType::Int32,
+            }))),
             vec![x],
             vec![shape],
         ),
         op(
-            OpKind::StridedSlice {
-                begin_mask: 0,
-                end_mask: 0,
-                ellipsis_mask: 0,
-                new_axis_mask: 0,
+            B::StridedSlice,
+            Some(O::StridedSliceOptions(Box::new(fb::StridedSliceOptions {
                 shrink_axis_mask: 1,
-                offset: false,
-            },
+                ..Default::default()
+            }))),
             vec![shape, begin, end, end],
             vec![batch],
         ),
         op(
-            OpKind::Pack {
+            B::Pack,
+            Some(O::PackOptions(Box::new(fb::PackOptions {
                 values_count: 2,
                 axis: 0,
-            },
+            }))),
             vec![batch, minus1],
             vec![packed],
         ),
         op(
-            OpKind::Reshape {
+            B::Reshape,
+            Some(O::ReshapeOptions(Box::new(fb::ReshapeOptions {
                 new_shape: Some(vec![1, 6]),
-            },
+            }))),
             vec![x, packed],
             vec![flat],
         ),
-        op(OpKind::Relu, vec![flat], vec![relu]),
+        op(B::Relu, None, vec![flat], vec![relu]),
     ];
     g.inputs = vec![x];
     g.outputs = vec![relu];
     let bytes = write(&g).unwrap();
     assert_eq!(read(&bytes).unwrap(), g);
-    g.ops[3].kind = OpKind::Reshape { new_shape: None };
+    g.ops[3].options = None;
     assert_eq!(read(&write(&g).unwrap()).unwrap(), g);
 }

@@ -6,7 +6,11 @@
 //! - activations have shape `[1, n]` with `shape_signature [-1, n]` (dynamic batch);
 //! - one signature, `serving_default`.
 
-use super::{f32_bytes, Activation, DType, Graph, Op, OpKind, Signature, SignatureTensor, Tensor};
+use super::schema::{FullyConnectedOptions, SoftmaxOptions};
+use super::{
+    f32_bytes, Activation, BuiltinOperator, BuiltinOptions, DType, Graph, Op, Signature,
+    SignatureTensor, Tensor,
+};
 use crate::error::{Error, Result};
 use crate::nn::{self, Sequential};
 
@@ -68,28 +72,31 @@ pub fn lower_sequential(model: &Sequential) -> Result<Graph> {
             &format!("sequential/dense_{li}/output"),
             out as i32,
         ));
-        g.ops.push(Op {
-            kind: OpKind::FullyConnected {
-                activation: fused,
-                keep_num_dims: false,
-                asymmetric_quantize_inputs: false,
-            },
-            version: 1,
-            inputs: vec![x as i32, w as i32, b],
-            outputs: vec![y as i32],
-        });
+        g.ops.push(Op::new(
+            BuiltinOperator::FullyConnected,
+            Some(BuiltinOptions::FullyConnectedOptions(Box::new(
+                FullyConnectedOptions {
+                    fused_activation_function: fused.to_schema(),
+                    ..Default::default()
+                },
+            ))),
+            vec![x as i32, w as i32, b],
+            vec![y as i32],
+        ));
         x = y;
         if layer.activation == nn::Activation::Softmax {
             let s = g.add_tensor(dynamic_batch(
                 &format!("sequential/dense_{li}/softmax"),
                 out as i32,
             ));
-            g.ops.push(Op {
-                kind: OpKind::Softmax { beta: 1.0 },
-                version: 1,
-                inputs: vec![x as i32],
-                outputs: vec![s as i32],
-            });
+            g.ops.push(Op::new(
+                BuiltinOperator::Softmax,
+                Some(BuiltinOptions::SoftmaxOptions(Box::new(SoftmaxOptions {
+                    beta: 1.0,
+                }))),
+                vec![x as i32],
+                vec![s as i32],
+            ));
             x = s;
         }
     }

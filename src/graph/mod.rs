@@ -1,13 +1,25 @@
-//! The Graph IR: one subgraph of tensors and operators with quantization parameters.
+//! The Graph IR: a model's tensors and operators with quantization parameters.
 //!
 //! Everything meets here: `nn::Sequential` lowers to it, the `.tflite` reader produces it,
 //! the quantization passes rewrite it, the writer serializes it and the interpreter runs it.
 //! It mirrors the TFLite data model closely (tensor indices, optional inputs as `-1`, one
-//! buffer per tensor) so that reading and writing are plain mappings.
+//! buffer per tensor, operator codes and options in the schema's own types) so that
+//! reading and writing are plain mappings.
+//!
+//! **Subgraphs.** A [`Graph`] is the model: its own `tensors` / `ops` / `inputs` /
+//! `outputs` are the main subgraph (file subgraph 0, the one signatures and the
+//! interpreter run), and [`Graph::subgraphs`] holds the others in file order (file subgraph
+//! `k` is `subgraphs[k - 1]`: e.g. the init subgraph of CALL_ONCE). [`Graph::subgraph`]
+//! views any of them uniformly.
+//!
+//! **Order.** Ops are stored in TFLite execution order; [`Graph::validate`] checks that every
+//! op input is a subgraph input, a constant, a variable or the output of an earlier op.
 
 pub mod lower;
 
 use crate::error::{Error, Result};
+pub use crate::tflite::schema_generated::tflite as schema;
+pub use schema::{BuiltinOperator, BuiltinOptions};
 
 /// Element type of a tensor (the subset of TFLite's `TensorType` we model).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -20,13 +32,15 @@ pub enum DType {
     I16,
     I8,
     Bool,
+    /// A resource handle (VAR_HANDLE's output): TFLite stores it as an int32 id.
+    Resource,
 }
 
 impl DType {
     /// Size of one element in bytes.
     pub fn size(self) -> usize {
         match self {
-            DType::F32 | DType::I32 => 4,
+            DType::F32 | DType::I32 | DType::Resource => 4,
             DType::F16 | DType::I16 => 2,
             DType::U8 | DType::I8 | DType::Bool => 1,
             DType::I64 => 8,
@@ -42,6 +56,7 @@ impl DType {
             DType::I16 => "int16",
             DType::I8 => "int8",
             DType::Bool => "bool",
+            DType::Resource => "resource",
         }
     }
 }
@@ -83,7 +98,7 @@ impl Quant {
     }
 }
 
-/// Fused activation function (TFLite `ActivationFunctionType`).
+/// Fused activation function (TFLite `ActivationFunctionType`, without SIGN_BIT).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Activation {
     None,
@@ -93,67 +108,105 @@ pub enum Activation {
     Tanh,
 }
 
-/// Operator kinds and their options.
-#[derive(Clone, Debug, PartialEq)]
-pub enum OpKind {
-    /// inputs: [input, weights [out,in], bias (or -1)]; outputs: [out]
-    FullyConnected {
-        activation: Activation,
-        keep_num_dims: bool,
-        asymmetric_quantize_inputs: bool,
-    },
-    Softmax {
-        beta: f32,
-    },
-    Quantize,
-    Dequantize,
-    Relu,
-    /// inputs: [input, shape (optional)]
-    Reshape {
-        new_shape: Option<Vec<i32>>,
-    },
-    Shape {
-        out_type: DType,
-    },
-    StridedSlice {
-        begin_mask: i32,
-        end_mask: i32,
-        ellipsis_mask: i32,
-        new_axis_mask: i32,
-        shrink_axis_mask: i32,
-        offset: bool,
-    },
-    Pack {
-        values_count: i32,
-        axis: i32,
-    },
-}
-
-impl OpKind {
-    /// The TFLite operator name, as in the schema's `BuiltinOperator`.
-    pub fn name(&self) -> &'static str {
+impl Activation {
+    /// The schema value.
+    pub fn to_schema(self) -> schema::ActivationFunctionType {
+        use schema::ActivationFunctionType as A;
         match self {
-            OpKind::FullyConnected { .. } => "FULLY_CONNECTED",
-            OpKind::Softmax { .. } => "SOFTMAX",
-            OpKind::Quantize => "QUANTIZE",
-            OpKind::Dequantize => "DEQUANTIZE",
-            OpKind::Relu => "RELU",
-            OpKind::Reshape { .. } => "RESHAPE",
-            OpKind::Shape { .. } => "SHAPE",
-            OpKind::StridedSlice { .. } => "STRIDED_SLICE",
-            OpKind::Pack { .. } => "PACK",
+            Activation::None => A::None,
+            Activation::Relu => A::Relu,
+            Activation::ReluN1To1 => A::ReluN1To1,
+            Activation::Relu6 => A::Relu6,
+            Activation::Tanh => A::Tanh,
+        }
+    }
+
+    /// From the schema value; `None` for SIGN_BIT, which no builtin op accepts.
+    pub fn from_schema(a: schema::ActivationFunctionType) -> Option<Self> {
+        use schema::ActivationFunctionType as A;
+        Some(match a {
+            A::None => Activation::None,
+            A::Relu => Activation::Relu,
+            A::ReluN1To1 => Activation::ReluN1To1,
+            A::Relu6 => Activation::Relu6,
+            A::Tanh => Activation::Tanh,
+            A::SignBit => return None,
+        })
+    }
+
+    /// Keras-style lower-case name (`"relu"`, `"relu6"`, …), `"none"` for no activation.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::None => "none",
+            Activation::Relu => "relu",
+            Activation::ReluN1To1 => "relu_n1_to_1",
+            Activation::Relu6 => "relu6",
+            Activation::Tanh => "tanh",
         }
     }
 }
 
-/// One operator. Optional inputs are `-1`, as in TFLite.
+/// One operator, as a `.tflite` file holds it: the operator code, the op version and the
+/// options table, stored in the schema's own types so that the reader and the writer map
+/// them without per-op code. What an op *means* (shapes, kernels, quantization) is defined
+/// by its family in [`crate::ops`], which reads `options` with one `match`.
+///
+/// Optional inputs are `-1`, as in TFLite.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Op {
-    pub kind: OpKind,
-    /// Operator version as TFLite's op-version rules give it (see `quant::finalize::op_version`).
+    /// The builtin operator (`BuiltinOperator::Custom` for a custom op).
+    pub code: BuiltinOperator,
+    /// The custom op's name (`OperatorCode.custom_code`); `None` for builtin ops.
+    pub custom_code: Option<String>,
+    /// Operator version, as TFLite's op-version rules give it (`OpDef::version`).
     pub version: i32,
+    /// `Operator.builtin_options`; `None` when the file has none (every field then takes
+    /// its schema default).
+    pub options: Option<BuiltinOptions>,
+    /// `Operator.custom_options` of a custom op (opaque bytes, kept for round trips).
+    pub custom_options: Option<Vec<u8>>,
     pub inputs: Vec<i32>,
     pub outputs: Vec<i32>,
+}
+
+impl Op {
+    /// A builtin op, version 1 (the converter's finalize step sets the real version).
+    pub fn new(
+        code: BuiltinOperator,
+        options: Option<BuiltinOptions>,
+        inputs: Vec<i32>,
+        outputs: Vec<i32>,
+    ) -> Self {
+        Op {
+            code,
+            custom_code: None,
+            version: 1,
+            options,
+            custom_options: None,
+            inputs,
+            outputs,
+        }
+    }
+
+    /// The schema name of the operator (`"FULLY_CONNECTED"`, `"CONV_2D"`, `"CUSTOM"`).
+    pub fn name(&self) -> &'static str {
+        crate::tflite::builtin_operator_name(self.code)
+    }
+
+    /// The name for messages: the schema name, or `CUSTOM 'name'` for a custom op.
+    pub fn display_name(&self) -> String {
+        match &self.custom_code {
+            Some(c) if self.code == BuiltinOperator::Custom => {
+                format!("CUSTOM '{}'", c.escape_debug())
+            }
+            _ => self.name().to_string(),
+        }
+    }
+
+    /// The TFLite builtin code (`FULLY_CONNECTED` = 9, `QUANTIZE` = 114, …).
+    pub fn builtin_code(&self) -> i32 {
+        self.code as i32
+    }
 }
 
 /// One tensor. Constants carry `data` (little-endian bytes, TFLite layout); activations
@@ -167,6 +220,11 @@ pub struct Tensor {
     pub shape_signature: Option<Vec<i32>>,
     pub quant: Option<Quant>,
     pub data: Option<Vec<u8>>,
+    /// A variable tensor (`Tensor.is_variable`): state that persists between invocations.
+    pub is_variable: bool,
+    /// Sparse storage of a constant (`Tensor.sparsity`, read by DENSIFY): `data` then holds
+    /// the compressed values, not `shape`'s elements.
+    pub sparsity: Option<schema::SparsityParameters>,
 }
 
 impl Tensor {
@@ -178,6 +236,8 @@ impl Tensor {
             shape_signature: None,
             quant: None,
             data: None,
+            is_variable: false,
+            sparsity: None,
         }
     }
     pub fn constant(name: impl Into<String>, dtype: DType, shape: Vec<i32>, data: Vec<u8>) -> Self {
@@ -188,6 +248,8 @@ impl Tensor {
             shape_signature: None,
             quant: None,
             data: Some(data),
+            is_variable: false,
+            sparsity: None,
         }
     }
     /// Number of elements (fails on negative dims or overflow).
@@ -293,15 +355,40 @@ pub struct Metadata {
     pub data: Vec<u8>,
 }
 
-/// A model: one subgraph plus the model-level fields of a `.tflite` file.
+/// A subgraph other than the main one (file subgraph index ≥ 1).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Subgraph {
+    pub name: String,
+    pub tensors: Vec<Tensor>,
+    pub ops: Vec<Op>,
+    pub inputs: Vec<usize>,
+    pub outputs: Vec<usize>,
+}
+
+/// A borrowed view of any subgraph, the main one included.
+#[derive(Clone, Copy, Debug)]
+pub struct SubgraphRef<'a> {
+    /// File subgraph index (0 = main).
+    pub index: usize,
+    pub name: &'a str,
+    pub tensors: &'a [Tensor],
+    pub ops: &'a [Op],
+    pub inputs: &'a [usize],
+    pub outputs: &'a [usize],
+}
+
+/// A model: the main subgraph, any further subgraphs, and the model-level fields of a
+/// `.tflite` file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Graph {
     pub tensors: Vec<Tensor>,
     pub ops: Vec<Op>,
     pub inputs: Vec<usize>,
     pub outputs: Vec<usize>,
-    /// Subgraph name (TF writes "main").
+    /// Main subgraph name (TF writes "main").
     pub name: String,
+    /// File subgraphs 1, 2, … (`subgraphs[k - 1]` is file subgraph `k`).
+    pub subgraphs: Vec<Subgraph>,
     pub description: String,
     pub signature: Option<Signature>,
     pub metadata: Vec<Metadata>,
@@ -315,6 +402,7 @@ impl Graph {
             inputs: Vec::new(),
             outputs: Vec::new(),
             name: "main".into(),
+            subgraphs: Vec::new(),
             description: String::new(),
             signature: None,
             metadata: Vec::new(),
@@ -340,6 +428,50 @@ impl Graph {
         })
     }
 
+    /// Number of subgraphs (1 + `subgraphs.len()`).
+    pub fn subgraph_count(&self) -> usize {
+        1 + self.subgraphs.len()
+    }
+
+    /// File subgraph `k` (0 = main).
+    pub fn subgraph(&self, k: usize) -> Option<SubgraphRef<'_>> {
+        if k == 0 {
+            return Some(SubgraphRef {
+                index: 0,
+                name: &self.name,
+                tensors: &self.tensors,
+                ops: &self.ops,
+                inputs: &self.inputs,
+                outputs: &self.outputs,
+            });
+        }
+        self.subgraphs.get(k - 1).map(|s| SubgraphRef {
+            index: k,
+            name: &s.name,
+            tensors: &s.tensors,
+            ops: &s.ops,
+            inputs: &s.inputs,
+            outputs: &s.outputs,
+        })
+    }
+
+    /// Every subgraph, main first.
+    pub fn all_subgraphs(&self) -> impl Iterator<Item = SubgraphRef<'_>> {
+        (0..self.subgraph_count()).filter_map(|k| self.subgraph(k))
+    }
+
+    /// Checks the structure every stage relies on, in every subgraph: tensor indices in
+    /// range; ops in execution order, i.e. every op input (other than `-1`) is a subgraph
+    /// input, a constant, a variable or the output of an earlier op; no tensor produced
+    /// twice; no op writing a constant or a subgraph input; every subgraph output
+    /// available. The error names the subgraph, op and tensor.
+    pub fn validate(&self) -> Result<()> {
+        for sg in self.all_subgraphs() {
+            sg.validate()?;
+        }
+        Ok(())
+    }
+
     /// Metadata entry by name.
     pub fn metadata(&self, name: &str) -> Option<&[u8]> {
         self.metadata
@@ -357,6 +489,98 @@ impl Graph {
                 data,
             }),
         }
+    }
+}
+
+impl SubgraphRef<'_> {
+    /// "subgraph k " prefix for messages about subgraphs other than the main one.
+    fn prefix(&self) -> String {
+        if self.index == 0 {
+            String::new()
+        } else {
+            format!("subgraph {} ", self.index)
+        }
+    }
+
+    /// See [`Graph::validate`].
+    pub fn validate(&self) -> Result<()> {
+        let n = self.tensors.len();
+        let sg = self.prefix();
+        let name = |t: usize| self.tensors[t].name.escape_debug().to_string();
+        let mut available = vec![false; n];
+        for (k, t) in self.tensors.iter().enumerate() {
+            available[k] = t.data.is_some() || t.is_variable;
+        }
+        for &i in self.inputs {
+            if i >= n {
+                return Err(Error::format(format!(
+                    "{sg}input tensor index {i} out of range ({n} tensors)"
+                )));
+            }
+            available[i] = true;
+        }
+        let mut produced = vec![false; n];
+        for (k, op) in self.ops.iter().enumerate() {
+            let what = || format!("{sg}op {k} ({})", op.display_name());
+            for (j, &i) in op.inputs.iter().enumerate() {
+                if i == -1 {
+                    continue;
+                }
+                let t = usize::try_from(i).ok().filter(|&t| t < n).ok_or_else(|| {
+                    Error::format(format!(
+                        "{}: input {j}: tensor index {i} out of range ({n} tensors)",
+                        what()
+                    ))
+                })?;
+                if !available[t] {
+                    return Err(Error::format(format!(
+                        "{}: input {j} reads tensor {t} '{}', which is neither an input, a \
+                         constant nor a variable, and no earlier op produces it",
+                        what(),
+                        name(t)
+                    )));
+                }
+            }
+            for (j, &o) in op.outputs.iter().enumerate() {
+                let t = usize::try_from(o).ok().filter(|&t| t < n).ok_or_else(|| {
+                    Error::format(format!(
+                        "{}: output {j}: tensor index {o} out of range ({n} tensors)",
+                        what()
+                    ))
+                })?;
+                let tensor = &self.tensors[t];
+                if tensor.data.is_some() || self.inputs.contains(&t) || produced[t] {
+                    let role = if tensor.data.is_some() {
+                        "a constant"
+                    } else if produced[t] {
+                        "already written by an earlier op"
+                    } else {
+                        "a subgraph input"
+                    };
+                    return Err(Error::format(format!(
+                        "{}: output {j} writes tensor {t} '{}', which is {role}",
+                        what(),
+                        name(t)
+                    )));
+                }
+                produced[t] = true;
+                available[t] = true;
+            }
+        }
+        for &o in self.outputs {
+            if o >= n {
+                return Err(Error::format(format!(
+                    "{sg}output tensor index {o} out of range ({n} tensors)"
+                )));
+            }
+            if !available[o] {
+                return Err(Error::format(format!(
+                    "{sg}output tensor {o} '{}' is never computed",
+                    name(o)
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@
 
 use super::{Buf, Interpreter};
 use crate::error::{Error, Result};
-use crate::graph::{DType, Graph, OpKind};
+use crate::graph::{BuiltinOperator, DType, Graph};
 use crate::kernels::generic::{qx8_dequantize_generic, qx8_quantize_generic};
 
 /// What [`evaluate`] measured.
@@ -236,9 +236,9 @@ pub(crate) fn output_is_probabilities(g: &Graph, k: usize) -> bool {
         let Some(op) = g.ops.iter().find(|o| o.outputs.contains(&t)) else {
             return false;
         };
-        match op.kind {
-            OpKind::Softmax { .. } => return true,
-            OpKind::Quantize | OpKind::Dequantize | OpKind::Reshape { .. } => {
+        match op.code {
+            BuiltinOperator::Softmax => return true,
+            BuiltinOperator::Quantize | BuiltinOperator::Dequantize | BuiltinOperator::Reshape => {
                 match op.inputs.first() {
                     Some(&i) => t = i,
                     None => return false,

@@ -9,19 +9,23 @@
 //! per tensor. [`Interpreter::invoke`] only dispatches to [`crate::kernels`]; it does not
 //! allocate. [`Interpreter::resize_input`] (dynamic batch) re-runs the prepare step.
 //!
-//! Ops: FULLY_CONNECTED (float32; int8 per-channel or per-tensor; hybrid float-input /
-//! int8-weight with symmetric or asymmetric input quantization), SOFTMAX (float32, int8),
-//! RELU (float32, int8, uint8), QUANTIZE (float32 -> int8/uint8, int8 <-> uint8), DEQUANTIZE
-//! (int8/uint8/float16 -> float32), RESHAPE, and SHAPE / STRIDED_SLICE / PACK in the int32
-//! pattern TF emits for Keras `Flatten` (evaluated at prepare time from shapes).
+//! **Generic.** Nothing here knows an op: each op's prepare and kernel come from its
+//! family in the op registry ([`crate::ops`]), which sees the interpreter through
+//! [`PrepareCtx`] and [`EvalCtx`] (module `context`). [`Interpreter::new`] first checks that
+//! the registry has a definition for every op of the file (all unsupported ops are listed
+//! at once), then prepares the ops in order; `invoke` runs each op's [`Kernel`]. The graph
+//! must be a DAG in execution order ([`Graph::validate`]); several subgraphs are read and
+//! written but the interpreter runs single-subgraph models only (for now).
 
 mod compare;
+pub mod context;
 mod evaluate;
 mod prepare;
 
 pub use compare::{
     compare_interpreters, compare_tflite, output_metrics, run_outputs, OutputKind, OutputMetrics,
 };
+pub use context::{EvalCtx, Kernel, PrepareCtx, Prepared, Tensors};
 pub use evaluate::{
     evaluate, evaluate_tflite, evaluate_with, interpreter_for_file, interpreter_from_tflite,
     output_as_f32, set_input_from_f32, EvalReport,
@@ -29,7 +33,7 @@ pub use evaluate::{
 
 use crate::error::{Error, Result};
 use crate::graph::{DType, Graph};
-use crate::kernels::{self, FcDims, HybridScratch, Kernels, Qs8SoftmaxLut, RequantMode};
+use crate::kernels::{self, Kernels, RequantMode};
 use half::f16;
 
 /// Public description of a model input or output (like TFLite's `get_input_details`).
@@ -71,9 +75,9 @@ impl Default for InterpreterOptions {
 /// outputs (ai-edge-litert 2.3.0, `BUILTIN_REF`); see `tests/interp_reference.rs`.
 pub const DEFAULT_FC_REQUANT: RequantMode = RequantMode::Double;
 
-/// A typed tensor buffer.
+/// A typed tensor buffer (the interpreter's storage of one tensor).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) enum Buf {
+pub enum Buf {
     #[default]
     Empty,
     F32(Vec<f32>),
@@ -86,8 +90,59 @@ pub(crate) enum Buf {
 /// Largest tensor the interpreter allocates: 2 GiB (wasm32 has 4 GiB of memory at most).
 pub const MAX_TENSOR_BYTES: usize = 1 << 31;
 
+macro_rules! buf_access {
+    ($get:ident, $get_mut:ident, $variant:ident, $t:ty, $name:literal) => {
+        /// The values, when this buffer holds this type.
+        pub fn $get(&self) -> Result<&[$t]> {
+            match self {
+                Buf::$variant(v) => Ok(v),
+                b => Err(Error::invalid(format!(
+                    "holds {}, expected {}",
+                    b.kind(),
+                    $name
+                ))),
+            }
+        }
+        /// The values, mutably, when this buffer holds this type.
+        pub fn $get_mut(&mut self) -> Result<&mut [$t]> {
+            match self {
+                Buf::$variant(v) => Ok(v),
+                b => Err(Error::invalid(format!(
+                    "output buffer holds {}, expected {}",
+                    b.kind(),
+                    $name
+                ))),
+            }
+        }
+    };
+}
+
 impl Buf {
-    fn kind(&self) -> &'static str {
+    buf_access!(f32, f32_mut, F32, f32, "float32");
+    buf_access!(f16, f16_mut, F16, f16, "float16");
+    buf_access!(i8, i8_mut, I8, i8, "int8");
+    buf_access!(u8, u8_mut, U8, u8, "uint8");
+    buf_access!(i32, i32_mut, I32, i32, "int32");
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        match self {
+            Buf::Empty => 0,
+            Buf::F32(v) => v.len(),
+            Buf::F16(v) => v.len(),
+            Buf::I8(v) => v.len(),
+            Buf::U8(v) => v.len(),
+            Buf::I32(v) => v.len(),
+        }
+    }
+
+    /// True when the buffer holds no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The element type's name (`"float32"`, …; `"no data"` for an empty buffer).
+    pub fn kind(&self) -> &'static str {
         match self {
             Buf::Empty => "no data",
             Buf::F32(_) => "float32",
@@ -159,118 +214,16 @@ pub(crate) struct Slot {
     pub(crate) is_const: bool,
 }
 
-/// One prepared operator: tensor indices plus everything precomputed for its kernel.
-#[derive(Clone, Debug)]
-pub(crate) enum Plan {
-    /// Output computed at prepare time (constant folding, shape arithmetic).
-    Folded,
-    FcF32 {
-        x: usize,
-        w: usize,
-        b: Option<usize>,
-        out: usize,
-        dims: FcDims,
-        act: (f32, f32),
-    },
-    FcQs8 {
-        x: usize,
-        w: usize,
-        b: Option<usize>,
-        out: usize,
-        dims: FcDims,
-        input_offset: i32,
-        weights_offset: i32,
-        output_offset: i32,
-        act: (i32, i32),
-        multiplier: Vec<i32>,
-        shift: Vec<i32>,
-        scale: Vec<f64>,
-        /// Weights in the kernel table's packed layout (`qs8_fc_pack`), packed at prepare
-        /// time when they are constant, else before each run.
-        packed: Vec<i16>,
-        packed_const: bool,
-        /// Input scratch of `qs8_fc_packed` (`kernels::qs8_fc_scratch_len`).
-        xs: Vec<i16>,
-    },
-    FcHybrid {
-        x: usize,
-        w: usize,
-        b: Option<usize>,
-        out: usize,
-        dims: FcDims,
-        per_channel_scale: Vec<f32>,
-        row_sums: Vec<i32>,
-        asymmetric: bool,
-        act: (f32, f32),
-        quantized: Vec<i8>,
-        scaling_factors: Vec<f32>,
-        offsets: Vec<i32>,
-    },
-    SoftmaxF32 {
-        x: usize,
-        out: usize,
-        outer: usize,
-        depth: usize,
-        beta: f32,
-    },
-    SoftmaxQs8 {
-        x: usize,
-        out: usize,
-        outer: usize,
-        depth: usize,
-        /// Exponential table built at prepare time (boxed: 2 KB).
-        lut: Box<Qs8SoftmaxLut>,
-    },
-    ReluF32 {
-        x: usize,
-        out: usize,
-    },
-    ReluQ8 {
-        x: usize,
-        out: usize,
-        in_zp: i32,
-        out_zp: i32,
-        multiplier: i32,
-        shift: i32,
-        act: (i32, i32),
-    },
-    QuantizeF32 {
-        x: usize,
-        out: usize,
-        scale: f32,
-        zero_point: i32,
-    },
-    Requantize {
-        x: usize,
-        out: usize,
-        multiplier: i32,
-        shift: i32,
-        in_zp: i32,
-        out_zp: i32,
-    },
-    DequantizeQ8 {
-        x: usize,
-        out: usize,
-        scale: f64,
-        zero_point: i32,
-    },
-    DequantizeF16 {
-        x: usize,
-        out: usize,
-    },
-    Copy {
-        x: usize,
-        out: usize,
-    },
-}
-
 /// Runs a [`Graph`]; see the module docs.
 pub struct Interpreter {
     graph: Graph,
     kernels: &'static Kernels,
     options: InterpreterOptions,
     slots: Vec<Slot>,
-    plans: Vec<Plan>,
+    /// One entry per op: its kernel, or `None` when its outputs were folded at prepare.
+    plans: Vec<Option<Box<dyn Kernel>>>,
+    /// Output buffers of the running op (moved out of their slots; reused, no allocation).
+    outs: Vec<Buf>,
     /// Current shape of each graph input.
     input_shapes: Vec<Vec<i32>>,
 }
@@ -293,10 +246,20 @@ impl Interpreter {
 
     /// As [`Interpreter::new`], choosing arithmetic variants.
     pub fn with_options(graph: Graph, options: InterpreterOptions) -> Result<Self> {
+        graph.validate()?;
+        crate::ops::check_supported(&graph)?;
+        if !graph.subgraphs.is_empty() {
+            return Err(Error::unsupported(format!(
+                "models with {} subgraphs (the interpreter runs single-subgraph models)",
+                graph.subgraph_count()
+            )));
+        }
         let mut slots = Vec::with_capacity(graph.tensors.len());
         for (i, t) in graph.tensors.iter().enumerate() {
             let (data, graph_const) = if t.data.is_some() {
                 let data = match t.dtype {
+                    // Sparse constants stay compressed: DENSIFY reads `Tensor::sparsity`.
+                    _ if t.sparsity.is_some() => Buf::Empty,
                     DType::F32 => Buf::F32(t.f32_data()?),
                     DType::F16 => Buf::F16(t.f16_data()?),
                     DType::I8 => Buf::I8(t.i8_data()?),
@@ -358,6 +321,7 @@ impl Interpreter {
             options,
             slots,
             plans: Vec::new(),
+            outs: Vec::new(),
             input_shapes,
         };
         it.prepare()?;
@@ -646,55 +610,42 @@ impl Interpreter {
                 }
             }
         }
-        let mut plans = std::mem::take(&mut self.plans);
-        let mut result = Ok(());
-        for (op_index, plan) in plans.iter_mut().enumerate() {
-            if let Err(e) = self.exec(plan) {
-                let op = &self.graph.ops[op_index];
-                result = Err(Error::invalid(format!(
-                    "op {op_index} ({}): {e}",
-                    op.kind.name()
-                )));
-                break;
+        for op_index in 0..self.plans.len() {
+            let Some(kernel) = self.plans[op_index].as_mut() else {
+                continue; // folded at prepare time
+            };
+            let op = &self.graph.ops[op_index];
+            // Move the outputs out of their slots while the kernel runs (no allocation:
+            // `outs` keeps its capacity), so the inputs can be borrowed from the others.
+            self.outs.clear();
+            for &t in &op.outputs {
+                self.outs
+                    .push(std::mem::take(&mut self.slots[t as usize].data));
             }
-            if let (Some(o), false) = (obs.as_deref_mut(), matches!(plan, Plan::Folded)) {
-                for &t in &self.graph.ops[op_index].outputs {
-                    if let Some(Buf::F32(v)) = usize::try_from(t)
-                        .ok()
-                        .and_then(|t| self.slots.get(t))
-                        .map(|s| &s.data)
-                    {
+            let mut cx = EvalCtx {
+                tensors: Tensors(&self.slots),
+                outputs: &mut self.outs,
+                kernels: self.kernels,
+            };
+            let r = kernel.eval(&mut cx);
+            for (&t, buf) in op.outputs.iter().zip(self.outs.drain(..)) {
+                self.slots[t as usize].data = buf;
+            }
+            if let Err(e) = r {
+                return Err(Error::invalid(format!(
+                    "op {op_index} ({}): {e}",
+                    op.display_name()
+                )));
+            }
+            if let Some(o) = obs.as_deref_mut() {
+                for &t in &op.outputs {
+                    if let Buf::F32(v) = &self.slots[t as usize].data {
                         o(t as usize, v);
                     }
                 }
             }
         }
-        self.plans = plans;
-        result
-    }
-
-    /// Executes one prepared op. The output buffer is moved out of its slot while the
-    /// kernel runs (no allocation), so inputs can be borrowed from the other slots.
-    fn exec(&mut self, plan: &mut Plan) -> Result<()> {
-        let out = match plan {
-            Plan::Folded => return Ok(()),
-            Plan::FcF32 { out, .. }
-            | Plan::FcQs8 { out, .. }
-            | Plan::FcHybrid { out, .. }
-            | Plan::SoftmaxF32 { out, .. }
-            | Plan::SoftmaxQs8 { out, .. }
-            | Plan::ReluF32 { out, .. }
-            | Plan::ReluQ8 { out, .. }
-            | Plan::QuantizeF32 { out, .. }
-            | Plan::Requantize { out, .. }
-            | Plan::DequantizeQ8 { out, .. }
-            | Plan::DequantizeF16 { out, .. }
-            | Plan::Copy { out, .. } => *out,
-        };
-        let mut out_buf = std::mem::take(&mut self.slots[out].data);
-        let r = exec_into(self.kernels, &self.slots, plan, &mut out_buf);
-        self.slots[out].data = out_buf;
-        r
+        Ok(())
     }
 
     /// (Re)runs shape propagation and per-op preparation for the current input shapes.
@@ -715,27 +666,8 @@ impl Interpreter {
             })?;
             self.slots[i].data.reset(self.graph.tensors[i].dtype, n)?;
         }
-        let mut plans = Vec::with_capacity(self.graph.ops.len());
-        let mut available: Vec<bool> = self.slots.iter().map(|s| s.graph_const).collect();
-        for &i in &self.graph.inputs {
-            available[i] = true;
-        }
-        for op_index in 0..self.graph.ops.len() {
-            let plan = prepare::prepare_op(self, op_index, &mut available).map_err(|e| {
-                let op = &self.graph.ops[op_index];
-                annotate(e, op_index, op.kind.name(), op.version)
-            })?;
-            plans.push(plan);
-        }
-        for &o in &self.graph.outputs {
-            if !available[o] {
-                return Err(Error::invalid(format!(
-                    "graph output {o} ('{}') is never computed",
-                    self.graph.tensors[o].name
-                )));
-            }
-        }
-        self.plans = plans;
+        self.plans =
+            prepare::prepare_all(&self.graph, &mut self.slots, self.kernels, &self.options)?;
         Ok(())
     }
 }
@@ -761,272 +693,6 @@ fn annotate(e: Error, op_index: usize, name: &str, version: i32) -> Error {
         },
         other => other,
     }
-}
-
-fn f32s(slots: &[Slot], i: usize) -> Result<&[f32]> {
-    match &slots[i].data {
-        Buf::F32(v) => Ok(v),
-        b => Err(Error::invalid(format!(
-            "tensor {i} holds {}, expected float32",
-            b.kind()
-        ))),
-    }
-}
-fn i8s(slots: &[Slot], i: usize) -> Result<&[i8]> {
-    match &slots[i].data {
-        Buf::I8(v) => Ok(v),
-        b => Err(Error::invalid(format!(
-            "tensor {i} holds {}, expected int8",
-            b.kind()
-        ))),
-    }
-}
-fn i32s(slots: &[Slot], i: usize) -> Result<&[i32]> {
-    match &slots[i].data {
-        Buf::I32(v) => Ok(v),
-        b => Err(Error::invalid(format!(
-            "tensor {i} holds {}, expected int32",
-            b.kind()
-        ))),
-    }
-}
-
-fn out_mismatch(out: &Buf, want: &str) -> Error {
-    Error::invalid(format!(
-        "output buffer holds {}, expected {want}",
-        out.kind()
-    ))
-}
-
-fn exec_into(k: &Kernels, slots: &[Slot], plan: &mut Plan, out: &mut Buf) -> Result<()> {
-    match plan {
-        Plan::Folded => {}
-        Plan::FcF32 {
-            x, w, b, dims, act, ..
-        } => {
-            let Buf::F32(o) = out else {
-                return Err(out_mismatch(out, "float32"));
-            };
-            let bias = b.map(|b| f32s(slots, b)).transpose()?;
-            let p = kernels::F32FcParams {
-                act_min: act.0,
-                act_max: act.1,
-            };
-            (k.f32_fully_connected)(&p, f32s(slots, *x)?, f32s(slots, *w)?, bias, o, *dims);
-        }
-        Plan::FcQs8 {
-            x,
-            w,
-            b,
-            dims,
-            input_offset,
-            weights_offset,
-            output_offset,
-            act,
-            multiplier,
-            shift,
-            scale,
-            packed,
-            packed_const,
-            xs,
-            ..
-        } => {
-            let Buf::I8(o) = out else {
-                return Err(out_mismatch(out, "int8"));
-            };
-            if !*packed_const {
-                (k.qs8_fc_pack)(i8s(slots, *w)?, *weights_offset, *dims, packed);
-            }
-            let bias = b.map(|b| i32s(slots, b)).transpose()?;
-            let requant = if scale.is_empty() {
-                kernels::Requantization::FixedPoint { multiplier, shift }
-            } else {
-                kernels::Requantization::Double { scale }
-            };
-            let p = kernels::Qs8FcParams {
-                input_offset: *input_offset,
-                weights_offset: *weights_offset,
-                output_offset: *output_offset,
-                act_min: act.0,
-                act_max: act.1,
-                requant,
-            };
-            (k.qs8_fc_packed)(&p, i8s(slots, *x)?, packed, bias, o, *dims, xs);
-        }
-        Plan::FcHybrid {
-            x,
-            w,
-            b,
-            dims,
-            per_channel_scale,
-            row_sums,
-            asymmetric,
-            act,
-            quantized,
-            scaling_factors,
-            offsets,
-            ..
-        } => {
-            let Buf::F32(o) = out else {
-                return Err(out_mismatch(out, "float32"));
-            };
-            let bias = b.map(|b| f32s(slots, b)).transpose()?;
-            let p = kernels::HybridFcParams {
-                per_channel_scale,
-                row_sums,
-                asymmetric: *asymmetric,
-                act_min: act.0,
-                act_max: act.1,
-            };
-            let mut scratch = HybridScratch {
-                quantized,
-                scaling_factors,
-                offsets,
-            };
-            (k.qs8_hybrid_fully_connected)(
-                &p,
-                f32s(slots, *x)?,
-                i8s(slots, *w)?,
-                bias,
-                o,
-                *dims,
-                &mut scratch,
-            );
-        }
-        Plan::SoftmaxF32 {
-            x,
-            outer,
-            depth,
-            beta,
-            ..
-        } => {
-            let Buf::F32(o) = out else {
-                return Err(out_mismatch(out, "float32"));
-            };
-            (k.f32_softmax)(f32s(slots, *x)?, o, *outer, *depth, *beta);
-        }
-        Plan::SoftmaxQs8 {
-            x,
-            outer,
-            depth,
-            lut,
-            ..
-        } => {
-            let Buf::I8(o) = out else {
-                return Err(out_mismatch(out, "int8"));
-            };
-            (k.qs8_softmax)(lut, i8s(slots, *x)?, o, *outer, *depth);
-        }
-        Plan::ReluF32 { x, .. } => {
-            let Buf::F32(o) = out else {
-                return Err(out_mismatch(out, "float32"));
-            };
-            kernels::generic::f32_relu_generic(f32s(slots, *x)?, o);
-        }
-        Plan::ReluQ8 {
-            x,
-            in_zp,
-            out_zp,
-            multiplier,
-            shift,
-            act,
-            ..
-        } => match (&slots[*x].data, out) {
-            (Buf::I8(i), Buf::I8(o)) => kernels::generic::qx8_relu_generic(
-                i,
-                o,
-                *in_zp,
-                *out_zp,
-                *multiplier,
-                *shift,
-                act.0,
-                act.1,
-            ),
-            (Buf::U8(i), Buf::U8(o)) => kernels::generic::qx8_relu_generic(
-                i,
-                o,
-                *in_zp,
-                *out_zp,
-                *multiplier,
-                *shift,
-                act.0,
-                act.1,
-            ),
-            (i, o) => {
-                return Err(Error::invalid(format!(
-                    "RELU on {} -> {}",
-                    i.kind(),
-                    o.kind()
-                )))
-            }
-        },
-        Plan::QuantizeF32 {
-            x,
-            scale,
-            zero_point,
-            ..
-        } => {
-            let input = f32s(slots, *x)?;
-            match out {
-                Buf::I8(o) => (k.qs8_quantize)(input, o, *scale, *zero_point),
-                Buf::U8(o) => kernels::generic::qx8_quantize_generic(input, o, *scale, *zero_point),
-                o => return Err(out_mismatch(o, "int8 or uint8")),
-            }
-        }
-        Plan::Requantize {
-            x,
-            multiplier,
-            shift,
-            in_zp,
-            out_zp,
-            ..
-        } => {
-            use kernels::generic::qx8_requantize_generic as rq;
-            let (m, s, iz, oz) = (*multiplier, *shift, *in_zp, *out_zp);
-            match (&slots[*x].data, out) {
-                (Buf::I8(i), Buf::U8(o)) => rq(i, o, m, s, iz, oz),
-                (Buf::U8(i), Buf::I8(o)) => rq(i, o, m, s, iz, oz),
-                (Buf::I8(i), Buf::I8(o)) => rq(i, o, m, s, iz, oz),
-                (Buf::U8(i), Buf::U8(o)) => rq(i, o, m, s, iz, oz),
-                (i, o) => {
-                    return Err(Error::invalid(format!(
-                        "QUANTIZE on {} -> {}",
-                        i.kind(),
-                        o.kind()
-                    )))
-                }
-            }
-        }
-        Plan::DequantizeQ8 {
-            x,
-            scale,
-            zero_point,
-            ..
-        } => {
-            let Buf::F32(o) = out else {
-                return Err(out_mismatch(out, "float32"));
-            };
-            match &slots[*x].data {
-                Buf::I8(i) => kernels::generic::qx8_dequantize_generic(i, o, *scale, *zero_point),
-                Buf::U8(i) => kernels::generic::qx8_dequantize_generic(i, o, *scale, *zero_point),
-                i => return Err(Error::invalid(format!("DEQUANTIZE of {}", i.kind()))),
-            }
-        }
-        Plan::DequantizeF16 { x, .. } => {
-            let Buf::F32(o) = out else {
-                return Err(out_mismatch(out, "float32"));
-            };
-            let Buf::F16(i) = &slots[*x].data else {
-                return Err(Error::invalid(format!(
-                    "DEQUANTIZE of {}",
-                    slots[*x].data.kind()
-                )));
-            };
-            kernels::generic::f16_to_f32_generic(i, o);
-        }
-        Plan::Copy { x, .. } => copy_buf(&slots[*x].data, out)?,
-    }
-    Ok(())
 }
 
 /// Copies same-typed, same-length data (RESHAPE).

@@ -2,25 +2,49 @@
 //! `tests/interp_reference.rs`).
 
 use super::*;
+use crate::graph::schema as fb;
 use crate::graph::{
-    f16_bytes, f32_bytes, i32_bytes, i8_bytes, Activation, Op, OpKind, Quant, Tensor,
+    f16_bytes, f32_bytes, i32_bytes, i8_bytes, Activation, BuiltinOperator as B,
+    BuiltinOptions as O, Op, Quant, Tensor,
 };
 
-fn fc(activation: Activation) -> OpKind {
-    OpKind::FullyConnected {
-        activation,
-        keep_num_dims: false,
-        asymmetric_quantize_inputs: false,
-    }
+/// An operator code with its options.
+type Kind = (B, Option<O>);
+
+fn fc_opts(activation: Activation, asymmetric: bool) -> Kind {
+    (
+        B::FullyConnected,
+        Some(O::FullyConnectedOptions(Box::new(
+            fb::FullyConnectedOptions {
+                fused_activation_function: activation.to_schema(),
+                asymmetric_quantize_inputs: asymmetric,
+                ..Default::default()
+            },
+        ))),
+    )
 }
 
-fn op(kind: OpKind, version: i32, inputs: Vec<i32>, outputs: Vec<i32>) -> Op {
-    Op {
-        kind,
-        version,
-        inputs,
-        outputs,
-    }
+fn fc(activation: Activation) -> Kind {
+    fc_opts(activation, false)
+}
+
+fn softmax() -> Kind {
+    (
+        B::Softmax,
+        Some(O::SoftmaxOptions(Box::new(fb::SoftmaxOptions {
+            beta: 1.0,
+        }))),
+    )
+}
+
+fn plain(code: B) -> Kind {
+    (code, None)
+}
+
+fn op(kind: Kind, version: i32, inputs: Vec<i32>, outputs: Vec<i32>) -> Op {
+    let mut op = Op::new(kind.0, kind.1, inputs, outputs);
+    op.version = version;
+    op
 }
 
 fn dynamic(name: &str, dtype: DType, n: i32) -> Tensor {
@@ -53,12 +77,7 @@ fn float_mlp() -> Graph {
         vec![x as i32, w as i32, b as i32],
         vec![h as i32],
     ));
-    g.ops.push(op(
-        OpKind::Softmax { beta: 1.0 },
-        1,
-        vec![h as i32],
-        vec![y as i32],
-    ));
+    g.ops.push(op(softmax(), 1, vec![h as i32], vec![y as i32]));
     g.inputs = vec![x];
     g.outputs = vec![y];
     g
@@ -155,11 +174,15 @@ fn unsupported_version_and_types() {
     g.ops[1].version = 9;
     let e = Interpreter::new(g).unwrap_err();
     assert!(
-        matches!(&e, Error::Unsupported(m) if m.contains("SOFTMAX version 9")),
+        matches!(&e, Error::Unsupported(m) if m.contains(
+            "operator SOFTMAX (builtin code 25, version 9) at op index 1 is not supported \
+             (versions 1 to 2 are)"
+        )),
         "{e}"
     );
     let mut g = float_mlp();
-    g.ops[0].kind = fc(Activation::Tanh);
+    let (code, options) = fc(Activation::Tanh);
+    (g.ops[0].code, g.ops[0].options) = (code, options);
     assert!(matches!(Interpreter::new(g), Err(Error::Unsupported(_))));
 }
 
@@ -168,7 +191,11 @@ fn ops_out_of_order_are_rejected() {
     let mut g = float_mlp();
     g.ops.swap(0, 1);
     let e = Interpreter::new(g).unwrap_err().to_string();
-    assert!(e.contains("not computed before"), "{e}");
+    assert!(
+        e.contains("op 0 (SOFTMAX): input 0 reads tensor 3 'h'")
+            && e.contains("no earlier op produces it"),
+        "{e}"
+    );
 }
 
 /// int8: x -> FC (per-channel) -> softmax, plus QUANTIZE/DEQUANTIZE float io.
@@ -192,21 +219,16 @@ fn int8_floatio() -> Graph {
     let s = g.add_tensor(s);
     let y = g.add_tensor(dynamic("y", DType::F32, 2));
     g.ops
-        .push(op(OpKind::Quantize, 1, vec![x as i32], vec![xq as i32]));
+        .push(op(plain(B::Quantize), 1, vec![x as i32], vec![xq as i32]));
     g.ops.push(op(
         fc(Activation::Relu),
         4,
         vec![xq as i32, w as i32, b as i32],
         vec![h as i32],
     ));
-    g.ops.push(op(
-        OpKind::Softmax { beta: 1.0 },
-        2,
-        vec![h as i32],
-        vec![s as i32],
-    ));
+    g.ops.push(op(softmax(), 2, vec![h as i32], vec![s as i32]));
     g.ops
-        .push(op(OpKind::Dequantize, 2, vec![s as i32], vec![y as i32]));
+        .push(op(plain(B::Dequantize), 2, vec![s as i32], vec![y as i32]));
     g.inputs = vec![x];
     g.outputs = vec![y];
     g
@@ -247,9 +269,9 @@ fn uint8_io_requantize_and_float16_dequantize() {
     c.quant = Some(Quant::per_tensor(0.1, 108));
     let c = g.add_tensor(c);
     g.ops
-        .push(op(OpKind::Quantize, 1, vec![a as i32], vec![b as i32]));
+        .push(op(plain(B::Quantize), 1, vec![a as i32], vec![b as i32]));
     g.ops
-        .push(op(OpKind::Quantize, 1, vec![b as i32], vec![c as i32]));
+        .push(op(plain(B::Quantize), 1, vec![b as i32], vec![c as i32]));
     g.inputs = vec![a];
     g.outputs = vec![c];
     let mut it = Interpreter::new(g).unwrap();
@@ -278,8 +300,12 @@ fn uint8_io_requantize_and_float16_dequantize() {
     ));
     let w = g.add_tensor(Tensor::activation("w", DType::F32, vec![2, 2]));
     let y = g.add_tensor(dynamic("y", DType::F32, 2));
-    g.ops
-        .push(op(OpKind::Dequantize, 3, vec![w16 as i32], vec![w as i32]));
+    g.ops.push(op(
+        plain(B::Dequantize),
+        3,
+        vec![w16 as i32],
+        vec![w as i32],
+    ));
     g.ops.push(op(
         fc(Activation::None),
         1,
@@ -313,11 +339,7 @@ fn hybrid_fc_symmetric_and_asymmetric() {
             f32_bytes(&[0.1, -0.2]),
         ));
         let y = g.add_tensor(dynamic("y", DType::F32, 2));
-        let kind = OpKind::FullyConnected {
-            activation: Activation::None,
-            keep_num_dims: false,
-            asymmetric_quantize_inputs: asym,
-        };
+        let kind = fc_opts(Activation::None, asym);
         g.ops.push(op(
             kind,
             12,
@@ -388,19 +410,21 @@ fn keras_flatten_shape_ops() {
     let mut yt = Tensor::activation("y", DType::F32, vec![1, 6]);
     yt.shape_signature = Some(vec![-1, 6]);
     let y = g.add_tensor(yt);
-    let ss = OpKind::StridedSlice {
-        begin_mask: 0,
-        end_mask: 0,
-        ellipsis_mask: 0,
-        new_axis_mask: 0,
-        shrink_axis_mask: 1,
-        offset: false,
-    };
+    let ss = (
+        B::StridedSlice,
+        Some(O::StridedSliceOptions(Box::new(fb::StridedSliceOptions {
+            shrink_axis_mask: 1,
+            ..Default::default()
+        }))),
+    );
     let i = |v: usize| v as i32;
     g.ops.push(op(
-        OpKind::Shape {
-            out_type: DType::I32,
-        },
+        (
+            B::Shape,
+            Some(O::ShapeOptions(Box::new(fb::ShapeOptions {
+                out_type: fb::TensorType::Int32,
+            }))),
+        ),
         1,
         vec![i(x)],
         vec![i(shp)],
@@ -408,20 +432,19 @@ fn keras_flatten_shape_ops() {
     g.ops
         .push(op(ss, 1, vec![i(shp), i(c0), i(c1), i(c2)], vec![i(n)]));
     g.ops.push(op(
-        OpKind::Pack {
-            values_count: 2,
-            axis: 0,
-        },
+        (
+            B::Pack,
+            Some(O::PackOptions(Box::new(fb::PackOptions {
+                values_count: 2,
+                axis: 0,
+            }))),
+        ),
         1,
         vec![i(n), i(m1)],
         vec![i(packed)],
     ));
-    g.ops.push(op(
-        OpKind::Reshape { new_shape: None },
-        1,
-        vec![i(x), i(packed)],
-        vec![i(y)],
-    ));
+    g.ops
+        .push(op(plain(B::Reshape), 1, vec![i(x), i(packed)], vec![i(y)]));
     g.inputs = vec![x];
     g.outputs = vec![y];
     let mut it = Interpreter::new(g).unwrap();

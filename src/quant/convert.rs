@@ -9,9 +9,14 @@
 
 use super::calibrate::{calibrate, Ranges};
 use super::finalize::{finalize, ModelSource};
-use super::params::{activation_params, quantize_bias, quantize_weights, weight_scales};
+use super::params::{
+    activation_params, quantize_bias, quantize_weights, round_half_away, weight_scales,
+};
 use crate::error::{Error, Result};
-use crate::graph::{f16_bytes, i32_bytes, i8_bytes, DType, Graph, Op, OpKind, Quant, Tensor};
+use crate::graph::{
+    f16_bytes, i32_bytes, i8_bytes, BuiltinOperator, DType, Graph, Op, Quant, Tensor,
+};
+use crate::ops::{self, OutputRule, QuantMode, QuantSpec};
 
 /// `inference_input_type` / `inference_output_type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,30 +236,24 @@ pub fn convert(
     Ok(g)
 }
 
-/// The passes take float32 graphs of the ops they know.
+/// The passes take float32 graphs (float32 tensors, int32 shape values, no quantization
+/// parameters) of ops the registry defines, in one subgraph.
 fn check_float_graph(g: &Graph) -> Result<()> {
+    ops::check_supported(g)?;
+    if !g.subgraphs.is_empty() {
+        return Err(Error::unsupported(format!(
+            "converting models with {} subgraphs",
+            g.subgraph_count()
+        )));
+    }
     for (i, op) in g.ops.iter().enumerate() {
-        match op.kind {
-            OpKind::FullyConnected { .. }
-            | OpKind::Softmax { .. }
-            | OpKind::Relu
-            | OpKind::Reshape { .. } => {}
-            _ => {
-                return Err(Error::unsupported(format!(
-                    "op {i} ({} v{}) cannot be quantized yet",
-                    op.kind.name(),
-                    op.version
-                )))
-            }
-        }
         for &t in op.inputs.iter().chain(&op.outputs) {
             if let Some(t) = g.opt_tensor(t)? {
-                let ok = t.dtype == DType::F32
-                    || (matches!(op.kind, OpKind::Reshape { .. }) && t.dtype == DType::I32);
+                let ok = matches!(t.dtype, DType::F32 | DType::I32);
                 if !ok || t.quant.as_ref().is_some_and(|q| q.is_quantized()) {
                     return Err(Error::converter(format!(
                         "op {i} ({}): tensor '{}' is {}; the converter takes float32 models",
-                        op.kind.name(),
+                        op.display_name(),
                         t.name,
                         t.dtype.name()
                     )));
@@ -265,48 +264,126 @@ fn check_float_graph(g: &Graph) -> Result<()> {
     Ok(())
 }
 
-/// Weights `[out, in]` of FC op `op`, as (tensor index, f32 values, out channels).
-fn fc_weights(g: &Graph, op: &Op) -> Result<(usize, Vec<f32>, usize)> {
-    let wi = *op
-        .inputs
-        .get(1)
-        .ok_or_else(|| Error::format("FULLY_CONNECTED without weights"))?;
-    let w = g
-        .opt_tensor(wi)?
-        .ok_or_else(|| Error::format("FULLY_CONNECTED weights are absent"))?;
-    let out = *w
-        .shape
-        .first()
-        .ok_or_else(|| Error::shape("FULLY_CONNECTED weights", "[out, in]", &w.shape))?;
-    Ok((wi as usize, w.f32_data()?, out.max(0) as usize))
+/// The quantization properties of every op of `g` (all defined: `check_float_graph`).
+fn specs(g: &Graph) -> Result<Vec<QuantSpec>> {
+    g.ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            ops::def_of(op)
+                .map(|d| d.quant(op))
+                .ok_or_else(|| ops::unsupported_op(op, i))
+        })
+        .collect()
 }
 
-/// Dynamic range: per-channel int8 weights for FULLY_CONNECTED weights of ≥ 1024 elements,
-/// float bias and activations, `asymmetric_quantize_inputs = true` on the hybrid ops.
+/// A float constant input `k` of op `oi`: its tensor index, or `None` when the input is
+/// absent, not a constant or not float32.
+fn float_const(g: &Graph, op: &Op, k: usize) -> Option<usize> {
+    let t = usize::try_from(*op.inputs.get(k)?).ok()?;
+    let tensor = g.tensors.get(t)?;
+    (tensor.data.is_some() && tensor.dtype == DType::F32).then_some(t)
+}
+
+/// `w` (shape `shape`) reordered so that the channels along `axis` are contiguous blocks
+/// (what `weight_scales` / `quantize_weights` take), or back with `inverse`.
+fn channel_major(w: &[f32], shape: &[i32], axis: i32, inverse: bool) -> Result<(Vec<f32>, usize)> {
+    let a = usize::try_from(axis)
+        .ok()
+        .filter(|&a| a < shape.len())
+        .ok_or_else(|| Error::shape("weights", format!("a dimension {axis}"), shape))?;
+    let dims: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
+    let outer: usize = dims[..a].iter().product();
+    let ch = dims[a];
+    let inner: usize = dims[a + 1..].iter().product();
+    if outer * ch * inner != w.len() {
+        return Err(Error::shape("weights", shape, w.len()));
+    }
+    let mut out = vec![0f32; w.len()];
+    for o in 0..outer {
+        for c in 0..ch {
+            for i in 0..inner {
+                let src = (o * ch + c) * inner + i;
+                let dst = (c * outer + o) * inner + i;
+                if inverse {
+                    out[src] = w[dst];
+                } else {
+                    out[dst] = w[src];
+                }
+            }
+        }
+    }
+    Ok((out, ch))
+}
+
+/// Symmetric per-channel int8 weights along `axis`: (scales, values in the tensor's layout).
+/// `scales` given: quantize with them (after the bias overflow guard); else compute them.
+fn quantize_weight_tensor(
+    t: &Tensor,
+    axis: i32,
+    scales: Option<&[f32]>,
+) -> Result<(Vec<f32>, Vec<i8>)> {
+    let w = t.f32_data()?;
+    let (cm, ch) = channel_major(&w, &t.shape, axis, false)?;
+    let scales = match scales {
+        Some(s) => s.to_vec(),
+        None => weight_scales(&cm, ch),
+    };
+    let q = quantize_weights(&cm, &scales);
+    // Back to the tensor's layout (through f32: every int8 value is exact in f32).
+    let qf: Vec<f32> = q.iter().map(|&v| v as f32).collect();
+    let (back, _) = channel_major(&qf, &t.shape, axis, true)?;
+    Ok((scales, back.iter().map(|&v| v as i8).collect()))
+}
+
+/// Number of channels of `t` along `axis`.
+fn channels(t: &Tensor, axis: i32) -> Result<usize> {
+    usize::try_from(axis)
+        .ok()
+        .and_then(|a| t.shape.get(a))
+        .map(|&d| d.max(0) as usize)
+        .ok_or_else(|| {
+            Error::shape(
+                format!("weights '{}'", t.name),
+                format!("a dimension {axis}"),
+                &t.shape,
+            )
+        })
+}
+
+/// Dynamic range: per-channel int8 weights (along each op's weight axis) for weight
+/// tensors of ≥ 1024 elements of ops with a hybrid kernel; float bias and activations;
+/// the op's options as its definition says (FULLY_CONNECTED:
+/// `asymmetric_quantize_inputs = true`).
 fn dynamic_range(src: &Graph) -> Result<Graph> {
     /// TF leaves smaller weight tensors in float (`min_elements_for_weights`).
     const MIN_ELEMENTS: usize = 1024;
     let mut g = src.clone();
-    for oi in 0..g.ops.len() {
-        if !matches!(g.ops[oi].kind, OpKind::FullyConnected { .. }) {
+    let specs = specs(&g)?;
+    for (oi, spec) in specs.iter().enumerate() {
+        if !spec.hybrid {
             continue;
         }
-        let (wi, w, out) = fc_weights(&g, &g.ops[oi])?;
-        if w.len() < MIN_ELEMENTS {
-            continue;
+        let mut quantized = false;
+        for wi in &spec.weights {
+            let Some(t) = float_const(&g, &g.ops[oi], wi.input) else {
+                continue;
+            };
+            if g.tensors[t].num_elements()? < MIN_ELEMENTS {
+                continue;
+            }
+            let (scales, q) = quantize_weight_tensor(&g.tensors[t], wi.axis, None)?;
+            let tensor = &mut g.tensors[t];
+            tensor.dtype = DType::I8;
+            tensor.data = Some(i8_bytes(&q));
+            tensor.quant = Some(Quant::per_channel(scales, wi.axis));
+            quantized = true;
         }
-        let scales = weight_scales(&w, out);
-        let q = quantize_weights(&w, &scales);
-        let t = &mut g.tensors[wi];
-        t.dtype = DType::I8;
-        t.data = Some(i8_bytes(&q));
-        t.quant = Some(Quant::per_channel(scales, 0));
-        if let OpKind::FullyConnected {
-            asymmetric_quantize_inputs,
-            ..
-        } = &mut g.ops[oi].kind
-        {
-            *asymmetric_quantize_inputs = true;
+        if quantized {
+            let op = &mut g.ops[oi];
+            if let Some(def) = ops::def_of(op) {
+                def.quantized_options(op, QuantMode::Hybrid)?;
+            }
         }
     }
     Ok(g)
@@ -351,86 +428,280 @@ fn float16(src: &Graph) -> Result<Graph> {
                 }
             }
         }
-        deq_ops.push(Op {
-            kind: OpKind::Dequantize,
-            version: 1,
-            inputs: vec![ci as i32],
-            outputs: vec![ni as i32],
-        });
+        deq_ops.push(Op::new(
+            BuiltinOperator::Dequantize,
+            None,
+            vec![ci as i32],
+            vec![ni as i32],
+        ));
     }
     deq_ops.append(&mut g.ops);
     g.ops = deq_ops;
     Ok(g)
 }
 
+/// Union-find over tensor indices (the groups of tensors that share one scale).
+struct Groups(Vec<usize>);
+
+impl Groups {
+    fn find(&mut self, mut t: usize) -> usize {
+        while self.0[t] != t {
+            self.0[t] = self.0[self.0[t]];
+            t = self.0[t];
+        }
+        t
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.0[rb] = ra;
+        }
+    }
+}
+
+/// Where an activation's parameters come from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Source {
+    /// Its own calibrated range.
+    Calibrated(usize),
+    /// Fixed by the producing op's kernel.
+    Fixed(f32, i64),
+}
+
+/// Int8 parameters of every float activation (non-constant float32 tensor) of `g`, from the
+/// ops' output rules: own calibrated range, same as an input, fixed, or — for shared-scale
+/// ops (CONCATENATION) — the output's calibrated range imposed on every activation operand
+/// (the producers then write directly in that scale). Tensors linked by these rules form
+/// groups that get one set of parameters.
+fn activation_quant(g: &Graph, ranges: &Ranges, specs: &[QuantSpec]) -> Result<Vec<Option<Quant>>> {
+    let n = g.tensors.len();
+    let is_act = |t: usize| g.tensors[t].dtype == DType::F32 && g.tensors[t].data.is_none();
+    let mut groups = Groups((0..n).collect());
+    let mut own: Vec<Option<Source>> = vec![None; n];
+    // (op index, output tensor) of shared-scale ops: their range anchors their group.
+    let mut shared: Vec<(usize, usize)> = Vec::new();
+    for &i in &g.inputs {
+        if is_act(i) {
+            own[i] = Some(Source::Calibrated(i));
+        }
+    }
+    for (oi, (op, spec)) in g.ops.iter().zip(specs).enumerate() {
+        for &o in &op.outputs {
+            let o = o as usize;
+            if !is_act(o) {
+                continue;
+            }
+            let same_as = |k: usize| {
+                op.inputs
+                    .get(k)
+                    .and_then(|&i| usize::try_from(i).ok())
+                    .filter(|&i| is_act(i))
+            };
+            match spec.output {
+                OutputRule::Calibrated => own[o] = Some(Source::Calibrated(o)),
+                OutputRule::Fixed { int8, .. } => own[o] = Some(Source::Fixed(int8.0, int8.1)),
+                OutputRule::SameAsInput(k) => match same_as(k) {
+                    Some(i) => groups.union(i, o),
+                    // Input k is a constant: the output has nothing to follow.
+                    None => own[o] = Some(Source::Calibrated(o)),
+                },
+                OutputRule::Unquantized => {
+                    return Err(Error::converter(format!(
+                        "op {oi} ({}): float32 output '{}' cannot be quantized",
+                        op.display_name(),
+                        g.tensors[o].name
+                    )))
+                }
+            }
+            if spec.shared_scale {
+                shared.push((oi, o));
+                for (k, &i) in op.inputs.iter().enumerate() {
+                    let Ok(i) = usize::try_from(i) else { continue };
+                    if is_act(i) && !spec.unquantized_inputs.contains(&k) {
+                        groups.union(o, i);
+                    }
+                }
+            }
+        }
+    }
+    // One source per group: a shared-scale op's output if the group has one, else the
+    // group's single own source.
+    let mut source: Vec<Option<(Source, usize)>> = vec![None; n];
+    for &(oi, o) in &shared {
+        let r = groups.find(o);
+        if let Some((_, first)) = source[r] {
+            return Err(Error::unsupported(format!(
+                "op {oi} ({}) and op {first} both impose their output scale on tensor '{}' \
+                 (chained shared-scale ops)",
+                g.ops[oi].display_name(),
+                g.tensors[o].name
+            )));
+        }
+        source[r] = Some((Source::Calibrated(o), oi));
+    }
+    for (t, src) in own.iter().enumerate() {
+        let Some(src) = *src else { continue };
+        let r = groups.find(t);
+        match source[r] {
+            None => source[r] = Some((src, usize::MAX)),
+            Some((_, oi)) if oi != usize::MAX => {
+                if let Source::Fixed(..) = src {
+                    return Err(Error::unsupported(format!(
+                        "tensor '{}' has fixed quantization parameters but op {oi} ({}) \
+                         imposes its own scale on it",
+                        g.tensors[t].name,
+                        g.ops[oi].display_name()
+                    )));
+                }
+            }
+            Some(_) => {
+                return Err(Error::converter(format!(
+                    "tensor '{}' has two sources of quantization parameters (internal error)",
+                    g.tensors[t].name
+                )))
+            }
+        }
+    }
+    let mut params: Vec<Option<Quant>> = vec![None; n];
+    for (t, param) in params.iter_mut().enumerate() {
+        if !is_act(t) {
+            continue;
+        }
+        let r = groups.find(t);
+        let Some((src, _)) = source[r] else {
+            continue; // not reached by any op (an unused tensor)
+        };
+        let q = match src {
+            Source::Fixed(s, zp) => Quant::per_tensor(s, zp),
+            Source::Calibrated(c) => {
+                let (lo, hi) = ranges.get(c).ok_or_else(|| {
+                    Error::converter(format!(
+                        "tensor '{}' was not reached during calibration",
+                        g.tensors[c].name
+                    ))
+                })?;
+                let (s, zp) = activation_params(lo, hi);
+                Quant::per_tensor(s, zp)
+            }
+        };
+        *param = Some(q);
+    }
+    Ok(params)
+}
+
+/// Per-tensor asymmetric int8 of a float constant that is neither weight nor bias (the
+/// BatchNormalization MUL/ADD operands): parameters by the activation formula on the
+/// constant's own range, values `round_half_away(c / scale) + zp`, clamped.
+fn quantize_const_per_tensor(t: &Tensor) -> Result<(Quant, Vec<i8>)> {
+    let c = t.f32_data()?;
+    let lo = c.iter().copied().fold(0f32, f32::min);
+    let hi = c.iter().copied().fold(0f32, f32::max);
+    let (scale, zp) = activation_params(lo, hi);
+    let q = c
+        .iter()
+        .map(|&v| (round_half_away(v as f64 / scale as f64) + zp as f64).clamp(-128.0, 127.0) as i8)
+        .collect();
+    Ok((Quant::per_tensor(scale, zp), q))
+}
+
 /// Full-integer int8 from calibrated ranges, with the io types asked for.
 fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> Result<Graph> {
     let mut g = src.clone();
-    let act = |g: &Graph, t: usize| -> Result<Quant> {
-        let (lo, hi) = ranges.get(t).ok_or_else(|| {
-            Error::converter(format!(
-                "tensor '{}' was not reached during calibration",
-                g.tensors[t].name
-            ))
-        })?;
-        let (s, zp) = activation_params(lo, hi);
-        Ok(Quant::per_tensor(s, zp))
-    };
-    // Graph inputs first; then each op's outputs in order, so inputs always have params.
-    for &i in &src.inputs {
-        let q = act(&g, i)?;
-        let t = &mut g.tensors[i];
-        t.dtype = DType::I8;
-        t.quant = Some(q);
+    let specs = specs(&g)?;
+    for (oi, (op, spec)) in g.ops.iter().zip(&specs).enumerate() {
+        if !spec.int8 {
+            return Err(Error::converter(format!(
+                "op {oi} ({}) has no int8 kernel in TFLite: it cannot be fully \
+                 integer-quantized",
+                op.display_name()
+            )));
+        }
     }
-    for oi in 0..g.ops.len() {
+    // Activations first (one pass over the whole graph: shared scales may reach back to
+    // producers), then each op's constants in op order.
+    let params = activation_quant(&g, ranges, &specs)?;
+    for (t, q) in params.iter().enumerate() {
+        if let Some(q) = q {
+            let tensor = &mut g.tensors[t];
+            tensor.dtype = DType::I8;
+            tensor.quant = Some(q.clone());
+        }
+    }
+    for (oi, spec) in specs.iter().enumerate() {
         let op = g.ops[oi].clone();
-        let out = op.outputs[0] as usize;
-        let in_q = g.tensors[op.inputs[0] as usize]
-            .quant
-            .clone()
-            .ok_or_else(|| {
-                Error::converter(format!(
-                    "op {oi} ({}): input has no quantization",
-                    op.kind.name()
-                ))
-            })?;
-        let out_q = match &op.kind {
-            OpKind::Softmax { .. } => Quant::per_tensor(1.0 / 256.0, -128),
-            OpKind::Reshape { .. } => in_q.clone(),
-            _ => act(&g, out)?,
-        };
-        if let OpKind::FullyConnected { .. } = op.kind {
-            let in_scale = in_q.scale[0];
-            let (wi, w, out_ch) = fc_weights(&g, &op)?;
-            let mut scales = weight_scales(&w, out_ch);
-            let bi = op.inputs.get(2).copied().unwrap_or(-1);
-            if bi >= 0 {
-                let bi = bi as usize;
-                let b = g.tensors[bi].f32_data()?;
-                if b.len() != out_ch {
-                    return Err(Error::shape(
-                        format!("op {oi} bias '{}'", g.tensors[bi].name),
-                        [out_ch],
-                        b.len(),
-                    ));
-                }
-                let bq = quantize_bias(&b, in_scale, &scales);
-                scales = bq.weight_scales;
-                let t = &mut g.tensors[bi];
-                t.dtype = DType::I32;
-                t.data = Some(i32_bytes(&bq.values));
-                t.quant = Some(Quant::per_channel(bq.scales, 0));
+        let what = || format!("op {oi} ({})", op.display_name());
+        for (k, &i) in op.inputs.iter().enumerate() {
+            let Ok(t) = usize::try_from(i) else { continue };
+            if g.tensors[t].data.is_none()
+                && g.tensors[t].dtype == DType::F32
+                && !spec.unquantized_inputs.contains(&k)
+            {
+                return Err(Error::converter(format!(
+                    "{}: input '{}' has no quantization parameters",
+                    what(),
+                    g.tensors[t].name
+                )));
             }
-            let q = quantize_weights(&w, &scales);
-            let t = &mut g.tensors[wi];
+        }
+        let bias_of = |w: usize| spec.bias.filter(|b| b.weights == w);
+        let mut done: Vec<usize> = spec.unquantized_inputs.clone();
+        for wi in &spec.weights {
+            done.push(wi.input);
+            let Some(wt) = float_const(&g, &op, wi.input) else {
+                continue;
+            };
+            let ch = channels(&g.tensors[wt], wi.axis)?;
+            let (mut scales, _) = quantize_weight_tensor(&g.tensors[wt], wi.axis, None)?;
+            if let Some(b) = bias_of(wi.input) {
+                done.push(b.input);
+                if let Some(bt) = float_const(&g, &op, b.input) {
+                    let in_scale = op
+                        .inputs
+                        .get(b.activation)
+                        .and_then(|&i| usize::try_from(i).ok())
+                        .and_then(|i| g.tensors[i].quant.as_ref())
+                        .and_then(|q| q.scale.first().copied())
+                        .ok_or_else(|| {
+                            Error::converter(format!("{}: input has no quantization", what()))
+                        })?;
+                    let bv = g.tensors[bt].f32_data()?;
+                    if bv.len() != ch {
+                        return Err(Error::shape(
+                            format!("{} bias '{}'", what(), g.tensors[bt].name),
+                            [ch],
+                            bv.len(),
+                        ));
+                    }
+                    let bq = quantize_bias(&bv, in_scale, &scales);
+                    scales = bq.weight_scales;
+                    let t = &mut g.tensors[bt];
+                    t.dtype = DType::I32;
+                    t.data = Some(i32_bytes(&bq.values));
+                    t.quant = Some(Quant::per_channel(bq.scales, 0));
+                }
+            }
+            let (scales, q) = quantize_weight_tensor(&g.tensors[wt], wi.axis, Some(&scales))?;
+            let t = &mut g.tensors[wt];
             t.dtype = DType::I8;
             t.data = Some(i8_bytes(&q));
-            t.quant = Some(Quant::per_channel(scales, 0));
+            t.quant = Some(Quant::per_channel(scales, wi.axis));
         }
-        let t = &mut g.tensors[out];
-        t.dtype = DType::I8;
-        t.quant = Some(out_q);
+        for k in 0..op.inputs.len() {
+            if done.contains(&k) {
+                continue;
+            }
+            if let Some(ct) = float_const(&g, &op, k) {
+                let (q, values) = quantize_const_per_tensor(&g.tensors[ct])?;
+                let t = &mut g.tensors[ct];
+                t.dtype = DType::I8;
+                t.data = Some(i8_bytes(&values));
+                t.quant = Some(q);
+            }
+        }
+        let op = &mut g.ops[oi];
+        if let Some(def) = ops::def_of(op) {
+            def.quantized_options(op, QuantMode::Int8)?;
+        }
     }
     // io: int8 as is; float: QUANTIZE first / DEQUANTIZE last; uint8: QUANTIZE at both ends
     // with the same scale and zero point + 128.
@@ -446,12 +717,12 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
         retype_io(&mut t, input);
         let ni = g.add_tensor(t);
         g.inputs[k] = ni;
-        pre.push(Op {
-            kind: OpKind::Quantize,
-            version: 1,
-            inputs: vec![ni as i32],
-            outputs: vec![qi as i32],
-        });
+        pre.push(Op::new(
+            BuiltinOperator::Quantize,
+            None,
+            vec![ni as i32],
+            vec![qi as i32],
+        ));
         rename_signature(&mut g, qi, ni, true);
     }
     for k in 0..g.outputs.len() {
@@ -464,17 +735,13 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
         retype_io(&mut t, output);
         let ni = g.add_tensor(t);
         g.outputs[k] = ni;
-        let kind = if output == IoType::Float32 {
-            OpKind::Dequantize
+        let code = if output == IoType::Float32 {
+            BuiltinOperator::Dequantize
         } else {
-            OpKind::Quantize
+            BuiltinOperator::Quantize
         };
-        g.ops.push(Op {
-            kind,
-            version: 1,
-            inputs: vec![qo as i32],
-            outputs: vec![ni as i32],
-        });
+        g.ops
+            .push(Op::new(code, None, vec![qo as i32], vec![ni as i32]));
         rename_signature(&mut g, qo, ni, false);
     }
     pre.append(&mut g.ops);

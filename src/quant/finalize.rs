@@ -3,8 +3,9 @@
 //! name litequant (never TensorFlow) as their producer.
 
 use super::convert::Mode;
-use crate::error::Result;
-use crate::graph::{DType, Graph, Op, OpKind};
+use crate::error::{Error, Result};
+use crate::graph::{Graph, Op};
+use crate::ops;
 use crate::tflite::metadata::{self, ConversionMetadata};
 
 /// What the float model came from (`CONVERSION_METADATA.environment.model_type`).
@@ -19,79 +20,9 @@ pub enum ModelSource {
 /// Producer string written into `description` and `CONVERSION_METADATA`.
 pub const PRODUCER: &str = concat!("litequant ", env!("CARGO_PKG_VERSION"));
 
-fn dtype_of(g: &Graph, idx: i32) -> Option<DType> {
-    if idx < 0 {
-        None
-    } else {
-        g.tensors.get(idx as usize).map(|t| t.dtype)
-    }
-}
-
-/// The version TFLite's op-version rules give `op` (the subset of rules for our ops).
+/// The version TFLite's op-version rules give `op` (its family's rule, [`crate::ops`]).
 pub fn op_version(g: &Graph, op: &Op) -> i32 {
-    let input = op.inputs.first().and_then(|&i| dtype_of(g, i));
-    match &op.kind {
-        OpKind::FullyConnected { keep_num_dims, .. } => {
-            let weights = op.inputs.get(1).and_then(|&i| dtype_of(g, i));
-            match (input, weights) {
-                // hybrid: float activations, int8 per-channel weights
-                (Some(DType::F32), Some(DType::I8)) => 12,
-                (Some(DType::I8), Some(DType::I8)) => 4,
-                (Some(DType::U8), Some(DType::U8)) => 1,
-                _ if *keep_num_dims => 5,
-                _ => 1,
-            }
-        }
-        OpKind::Softmax { .. } => match input {
-            Some(DType::I8) | Some(DType::U8) => 2,
-            _ => 1,
-        },
-        OpKind::Dequantize => match input {
-            Some(DType::F16) => 3,
-            Some(DType::I8) => 2,
-            _ => 1,
-        },
-        OpKind::Quantize => 1,
-        OpKind::Relu => match input {
-            Some(DType::I8) => 2,
-            _ => 1,
-        },
-        OpKind::StridedSlice { .. } => match input {
-            Some(DType::I8) => 2,
-            _ => 1,
-        },
-        OpKind::Pack { .. } => match input {
-            Some(DType::I8) => 2,
-            _ => 1,
-        },
-        OpKind::Reshape { .. } | OpKind::Shape { .. } => 1,
-    }
-}
-
-/// TFLite's minimum runtime version for an (op, version), from the format's version table.
-fn runtime_version(op: &OpKind, version: i32) -> &'static str {
-    match (op, version) {
-        (OpKind::FullyConnected { .. }, 1) => "1.5.0",
-        (OpKind::FullyConnected { .. }, 2) => "1.10.0",
-        (OpKind::FullyConnected { .. }, 3 | 4) => "1.14.0",
-        (OpKind::FullyConnected { .. }, 5) => "2.0.0",
-        (OpKind::FullyConnected { .. }, 12) => "2.17.0",
-        (OpKind::Softmax { .. }, 1) => "1.5.0",
-        (OpKind::Softmax { .. }, 2) => "1.14.0",
-        (OpKind::Dequantize, 1) => "1.13.1",
-        (OpKind::Dequantize, 2) => "1.14.0",
-        (OpKind::Dequantize, 3) => "1.15.0",
-        (OpKind::Quantize, 1) => "1.14.0",
-        (OpKind::Relu, 1) => "1.5.0",
-        (OpKind::Relu, 2) => "2.1.0",
-        (OpKind::Reshape { .. }, 1) => "1.5.0",
-        (OpKind::Shape { .. }, 1) => "1.10.0",
-        (OpKind::StridedSlice { .. }, 1) => "1.6.0",
-        (OpKind::StridedSlice { .. }, 2) => "1.14.0",
-        (OpKind::Pack { .. }, 1) => "1.11.0",
-        (OpKind::Pack { .. }, 2) => "1.14.0",
-        _ => "1.5.0",
-    }
+    ops::op_version(op, &g.tensors)
 }
 
 fn version_less(a: &str, b: &str) -> bool {
@@ -108,20 +39,28 @@ fn version_less(a: &str, b: &str) -> bool {
 pub fn finalize(g: &mut Graph, float_graph: &Graph, mode: Mode, source: ModelSource) -> Result<()> {
     let versions: Vec<i32> = g.ops.iter().map(|op| op_version(g, op)).collect();
     for i in 0..g.ops.len() {
-        let name = g.ops[i].kind.name();
+        let key = (g.ops[i].code, g.ops[i].custom_code.clone());
         let v = g
             .ops
             .iter()
             .zip(&versions)
-            .filter(|(o, _)| o.kind.name() == name)
+            .filter(|(o, _)| (o.code, o.custom_code.clone()) == key)
             .map(|(_, &v)| v)
             .max()
             .unwrap_or(1);
         g.ops[i].version = v;
     }
     let mut min_rt = "1.5.0";
-    for op in &g.ops {
-        let v = runtime_version(&op.kind, op.version);
+    for (i, op) in g.ops.iter().enumerate() {
+        let v = ops::def_of(op)
+            .and_then(|d| d.runtime_version(op.code, op.version))
+            .ok_or_else(|| {
+                Error::converter(format!(
+                    "op {i} ({} v{}): TFLite's table has no minimum runtime version for it",
+                    op.display_name(),
+                    op.version
+                ))
+            })?;
         if version_less(min_rt, v) {
             min_rt = v;
         }
@@ -167,7 +106,7 @@ fn model_hash(g: &Graph) -> u64 {
         }
     };
     for op in &g.ops {
-        eat(op.kind.name().as_bytes());
+        eat(op.name().as_bytes());
     }
     for t in &g.tensors {
         if let Some(d) = &t.data {

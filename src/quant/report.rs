@@ -8,7 +8,8 @@
 //!   scale / zero point the int8 graph gives it, the real interval the int8 grid covers
 //!   (`scale · (q − zp)` for `q ∈ [−128, 127]`; values outside it are clipped) and how many
 //!   values of the evaluation set fall outside that interval.
-//! - **Weights**: per FULLY_CONNECTED op, the per-output-channel weight scales of the int8
+//! - **Weights**: per weight input of every op that has one (FULLY_CONNECTED, …; the op
+//!   registry's `QuantSpec::weights`), the per-output-channel weight scales of the int8
 //!   graph (after the converter's bias-overflow adjustment) and the weights' own SQNR.
 //! - **Layers**: per op of the float graph, the error between its float output and the int8
 //!   graph's output dequantized (`scale · (q − zp)`): SQNR in dB and max |error|.
@@ -25,7 +26,7 @@ use super::calibrate::{calibrate, sample_width, Ranges};
 use super::convert::{convert, ConverterOptions, IoType, RepresentativeDataset};
 use super::finalize::ModelSource;
 use crate::error::{Error, Result};
-use crate::graph::{Activation, DType, Graph, OpKind};
+use crate::graph::{DType, Graph, Op};
 use crate::interp::Interpreter;
 
 /// Number of histogram bins per tensor.
@@ -125,9 +126,10 @@ pub struct WeightReport {
     /// Weight tensor index and name.
     pub tensor: usize,
     pub name: String,
-    /// `[out, in]`.
+    /// The weights' shape (FULLY_CONNECTED `[out, in]`).
     pub shape: Vec<i32>,
-    /// One scale per output channel (zero point 0, narrow range [−127, 127]).
+    /// One scale per output channel along the quantized dimension (zero point 0, narrow
+    /// range [−127, 127]).
     pub scales: Vec<f32>,
     /// max |w| per output channel.
     pub abs_max: Vec<f32>,
@@ -302,7 +304,7 @@ pub fn calibration_report(
             name: ft.name.clone(),
             shape: ft.shape.clone(),
             role,
-            producer: producers[t].map(|o| float_graph.ops[o].kind.name().to_string()),
+            producer: producers[t].map(|o| float_graph.ops[o].name().to_string()),
             min,
             max,
             histogram: hist[t]
@@ -332,7 +334,7 @@ pub fn calibration_report(
         let s = errors[out];
         layers.push(LayerReport {
             op: oi,
-            kind: op_label(&op.kind),
+            kind: op_label(op),
             tensor: out,
             name: float_graph.tensors[out].name.clone(),
             sqnr_db: s.sqnr_db(),
@@ -464,58 +466,60 @@ fn producers(g: &Graph) -> Vec<Option<usize>> {
     p
 }
 
-fn op_label(kind: &OpKind) -> String {
-    match kind {
-        OpKind::FullyConnected { activation, .. } => match activation {
-            Activation::None => "FULLY_CONNECTED".into(),
-            Activation::Relu => "FULLY_CONNECTED (relu)".into(),
-            Activation::Relu6 => "FULLY_CONNECTED (relu6)".into(),
-            Activation::ReluN1To1 => "FULLY_CONNECTED (relu_n1_to_1)".into(),
-            Activation::Tanh => "FULLY_CONNECTED (tanh)".into(),
-        },
-        k => k.name().into(),
-    }
+/// The op's name with its fused activation (`"FULLY_CONNECTED (relu)"`).
+fn op_label(op: &Op) -> String {
+    crate::ops::def_of(op).map_or_else(|| op.display_name(), |d| d.label(op))
 }
 
 fn weight_reports(float_graph: &Graph, int8: &Graph) -> Result<Vec<WeightReport>> {
     let mut out = Vec::new();
     for (oi, op) in float_graph.ops.iter().enumerate() {
-        if !matches!(op.kind, OpKind::FullyConnected { .. }) {
-            continue;
-        }
-        let Some(wi) = op.inputs.get(1).and_then(|&w| usize::try_from(w).ok()) else {
+        let Some(def) = crate::ops::def_of(op) else {
             continue;
         };
-        let fw = &float_graph.tensors[wi];
-        let qw = &int8.tensors[wi];
-        let scales = qw
-            .quant
-            .as_ref()
-            .map(|q| q.scale.clone())
-            .unwrap_or_default();
-        let w = fw.f32_data()?;
-        let q = qw.i8_data()?;
-        let channels = scales.len().max(1);
-        let inner = w.len() / channels;
-        let mut abs_max = Vec::with_capacity(channels);
-        let mut stats = ErrorStats::default();
-        for c in 0..channels {
-            let s = scales.get(c).copied().unwrap_or(1.0);
-            let range = c * inner..(c + 1) * inner;
-            abs_max.push(w[range.clone()].iter().fold(0f32, |m, v| m.max(v.abs())));
-            for (&fv, &qv) in w[range.clone()].iter().zip(&q[range]) {
-                stats.add(fv, s * qv as f32);
+        for w in def.quant(op).weights {
+            let Some(wi) = op
+                .inputs
+                .get(w.input)
+                .and_then(|&t| usize::try_from(t).ok())
+            else {
+                continue;
+            };
+            let fw = &float_graph.tensors[wi];
+            let qw = &int8.tensors[wi];
+            if fw.dtype != DType::F32 || fw.data.is_none() || qw.dtype != DType::I8 {
+                continue;
             }
+            let scales = qw
+                .quant
+                .as_ref()
+                .map(|q| q.scale.clone())
+                .unwrap_or_default();
+            let wv = fw.f32_data()?;
+            let q = qw.i8_data()?;
+            // Channel of element k along the weights' quantized dimension.
+            let axis = usize::try_from(w.axis).unwrap_or(0);
+            let dims: Vec<usize> = fw.shape.iter().map(|&d| d.max(0) as usize).collect();
+            let inner: usize = dims.get(axis + 1..).map_or(1, |d| d.iter().product());
+            let channels = scales.len().max(1);
+            let channel = |k: usize| (k / inner.max(1)) % channels;
+            let mut abs_max = vec![0f32; channels];
+            let mut stats = ErrorStats::default();
+            for (k, (&fv, &qv)) in wv.iter().zip(&q).enumerate() {
+                let c = channel(k);
+                abs_max[c] = abs_max[c].max(fv.abs());
+                stats.add(fv, scales.get(c).copied().unwrap_or(1.0) * qv as f32);
+            }
+            out.push(WeightReport {
+                op: oi,
+                tensor: wi,
+                name: fw.name.clone(),
+                shape: fw.shape.clone(),
+                scales,
+                abs_max,
+                sqnr_db: stats.sqnr_db(),
+            });
         }
-        out.push(WeightReport {
-            op: oi,
-            tensor: wi,
-            name: fw.name.clone(),
-            shape: fw.shape.clone(),
-            scales,
-            abs_max,
-            sqnr_db: stats.sqnr_db(),
-        });
     }
     Ok(out)
 }

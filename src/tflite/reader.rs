@@ -4,19 +4,22 @@
 //! planus error becomes an [`Error::Format`] naming the field (with the byte offset when
 //! known). On top of that we validate what the Graph IR relies on — buffer, tensor and
 //! opcode indices, non-negative dims whose byte size fits in `usize`, constant buffers
-//! whose length matches their shape — so later stages can index without checks. Anything
-//! valid but outside the Graph IR (other ops, sparse or variable tensors, external
-//! buffers, several subgraphs) is an [`Error::Unsupported`].
+//! whose length matches their shape, ops in execution order ([`Graph::validate`]) — so
+//! later stages can index without checks. Every builtin and custom operator is read, with
+//! its options in the schema's own types (no per-op code here): whether an op can be run
+//! or converted is decided by the op registry ([`crate::ops`]). Anything valid but outside
+//! the Graph IR (operator codes beyond the schema, StableHLO options, external buffers,
+//! quantization `details`) is an [`Error::Unsupported`].
 //!
 //! Allocation stays proportional to the file: counts come from vectors planus has
 //! already bounds-checked against the buffer, and a byte budget catches files whose
 //! tables share one large buffer or string many times over.
 
 use super::schema_generated::tflite as fb;
-use super::{builtin_operator_name, dtype_of, effective_builtin_code, tensor_type_name};
+use super::{builtin_operator_name, dtype_of, effective_builtin_code};
 use super::{FILE_IDENTIFIER, SCHEMA_VERSION};
 use crate::error::{Error, Result};
-use crate::graph::{self, Activation, DType, Graph, Op, OpKind, Quant, Signature, SignatureTensor};
+use crate::graph::{self, Graph, Op, Quant, Signature, SignatureTensor, Subgraph};
 use planus::ReadAsRoot;
 
 /// Parses a `.tflite` file into a [`Graph`].
@@ -126,6 +129,19 @@ struct Reader {
     budget: Budget,
 }
 
+/// One entry of the model's operator-code table.
+#[derive(Clone)]
+enum Code {
+    /// A code of the schema's `BuiltinOperator` (custom ops carry their name).
+    Known {
+        code: fb::BuiltinOperator,
+        custom: Option<String>,
+        version: i32,
+    },
+    /// A builtin code beyond the schema this build knows.
+    Unknown { code: i32, version: i32 },
+}
+
 impl Reader {
     fn model(&mut self, model: fb::ModelRef<'_>) -> Result<Graph> {
         let version = model.version().ctx(|| "model version".into())?;
@@ -138,47 +154,7 @@ impl Reader {
         let buffers = model.buffers().ctx(|| "model buffers".into())?;
         let buffers = Buffers(buffers);
 
-        let subgraphs = model.subgraphs().ctx(|| "model subgraphs".into())?;
-        let n_subgraphs = subgraphs.as_ref().map_or(0, |s| s.len());
-        if n_subgraphs != 1 {
-            return Err(Error::unsupported(format!(
-                "model has {n_subgraphs} subgraphs, only single-subgraph models are supported"
-            )));
-        }
-        let Some(sg) = subgraphs.and_then(|s| s.get(0)) else {
-            return Err(Error::format("model has no subgraph"));
-        };
-        let sg = sg.ctx(|| "subgraph 0".into())?;
-
-        let mut g = Graph::new();
-        g.name = self.string(sg.name().ctx(|| "subgraph name".into())?, || {
-            "subgraph name".into()
-        })?;
-        g.description = self.string(
-            model.description().ctx(|| "model description".into())?,
-            || "model description".into(),
-        )?;
-
-        // Tensors.
-        if let Some(tensors) = sg.tensors().ctx(|| "subgraph tensors".into())? {
-            for (i, t) in tensors.iter().enumerate() {
-                let t = t.ctx(|| format!("tensor {i}"))?;
-                let tensor = self.tensor(i, t, &buffers)?;
-                g.tensors.push(tensor);
-            }
-        }
-        let n_tensors = g.tensors.len();
-
-        let io = |v: Option<planus::Vector<'_, i32>>, what: &str| -> Result<Vec<usize>> {
-            v.into_iter()
-                .flatten()
-                .map(|i| tensor_index(i, n_tensors, || format!("subgraph {what}")))
-                .collect()
-        };
-        g.inputs = io(sg.inputs().ctx(|| "subgraph inputs".into())?, "inputs")?;
-        g.outputs = io(sg.outputs().ctx(|| "subgraph outputs".into())?, "outputs")?;
-
-        // Operator codes, then operators.
+        // Operator codes first: every subgraph's operators index into them.
         let mut codes = Vec::new();
         if let Some(opcodes) = model
             .operator_codes()
@@ -189,12 +165,38 @@ impl Reader {
                 codes.push(self.opcode(i, c)?);
             }
         }
-        if let Some(ops) = sg.operators().ctx(|| "subgraph operators".into())? {
-            for (k, op) in ops.iter().enumerate() {
-                let op = op.ctx(|| format!("operator {k}"))?;
-                g.ops.push(self.op(k, op, &codes, n_tensors)?);
-            }
+
+        let subgraphs = model.subgraphs().ctx(|| "model subgraphs".into())?;
+        let Some(subgraphs) = subgraphs.filter(|s| !s.is_empty()) else {
+            return Err(Error::format("model has no subgraph"));
+        };
+        let mut unknown = Vec::new();
+        let mut read = Vec::with_capacity(subgraphs.len());
+        for (k, sg) in subgraphs.iter().enumerate() {
+            let sg = sg.ctx(|| format!("subgraph {k}"))?;
+            read.push(self.subgraph(k, sg, &buffers, &codes, &mut unknown)?);
         }
+        if !unknown.is_empty() {
+            return Err(Error::unsupported(format!(
+                "{} (this build knows builtin codes 0 to {})",
+                unknown.join("; "),
+                fb::BuiltinOperator::ENUM_VALUES.len() - 1
+            )));
+        }
+        let mut read = read.into_iter();
+        let main = read.next().unwrap_or_default();
+
+        let mut g = Graph::new();
+        g.name = main.name;
+        g.tensors = main.tensors;
+        g.ops = main.ops;
+        g.inputs = main.inputs;
+        g.outputs = main.outputs;
+        g.subgraphs = read.collect();
+        g.description = self.string(
+            model.description().ctx(|| "model description".into())?,
+            || "model description".into(),
+        )?;
 
         // Metadata entries (name + the bytes of their buffer).
         if let Some(entries) = model.metadata().ctx(|| "model metadata".into())? {
@@ -216,8 +218,64 @@ impl Reader {
             }
         }
 
-        g.signature = self.signature(&model, n_tensors)?;
+        g.signature = self.signature(&model, g.tensors.len())?;
+        g.validate()?;
         Ok(g)
+    }
+
+    /// Subgraph `k`: tensors, inputs/outputs, operators. Operators whose code is beyond
+    /// the schema are described in `unknown` (all of them are reported at once).
+    fn subgraph(
+        &mut self,
+        k: usize,
+        sg: fb::SubGraphRef<'_>,
+        buffers: &Buffers<'_>,
+        codes: &[Code],
+        unknown: &mut Vec<String>,
+    ) -> Result<Subgraph> {
+        // Messages about subgraphs other than the main one name them.
+        let sgp = if k == 0 {
+            String::new()
+        } else {
+            format!("subgraph {k} ")
+        };
+        let mut out = Subgraph {
+            name: self.string(sg.name().ctx(|| format!("subgraph {k} name"))?, || {
+                format!("subgraph {k} name")
+            })?,
+            ..Default::default()
+        };
+        if let Some(tensors) = sg.tensors().ctx(|| format!("subgraph {k} tensors"))? {
+            for (i, t) in tensors.iter().enumerate() {
+                let t = t.ctx(|| format!("{sgp}tensor {i}"))?;
+                let tensor = self.tensor(&sgp, i, t, buffers)?;
+                out.tensors.push(tensor);
+            }
+        }
+        let n_tensors = out.tensors.len();
+        let io = |v: Option<planus::Vector<'_, i32>>, what: &str| -> Result<Vec<usize>> {
+            v.into_iter()
+                .flatten()
+                .map(|i| tensor_index(i, n_tensors, || format!("subgraph {k} {what}")))
+                .collect()
+        };
+        out.inputs = io(
+            sg.inputs().ctx(|| format!("subgraph {k} inputs"))?,
+            "inputs",
+        )?;
+        out.outputs = io(
+            sg.outputs().ctx(|| format!("subgraph {k} outputs"))?,
+            "outputs",
+        )?;
+        if let Some(ops) = sg.operators().ctx(|| format!("subgraph {k} operators"))? {
+            for (i, op) in ops.iter().enumerate() {
+                let op = op.ctx(|| format!("{sgp}operator {i}"))?;
+                if let Some(op) = self.op(&sgp, i, op, codes, n_tensors, unknown)? {
+                    out.ops.push(op);
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn string(&mut self, s: Option<&str>, what: impl Fn() -> String) -> Result<String> {
@@ -238,33 +296,30 @@ impl Reader {
 
     fn tensor(
         &mut self,
+        sgp: &str,
         i: usize,
         t: fb::TensorRef<'_>,
         buffers: &Buffers<'_>,
     ) -> Result<graph::Tensor> {
         self.budget
             .charge(std::mem::size_of::<graph::Tensor>(), || {
-                format!("tensor {i}")
+                format!("{sgp}tensor {i}")
             })?;
-        let name = self.string(t.name().ctx(|| format!("tensor {i} name"))?, || {
-            format!("tensor {i} name")
+        let name = self.string(t.name().ctx(|| format!("{sgp}tensor {i} name"))?, || {
+            format!("{sgp}tensor {i} name")
         })?;
-        let what = || format!("tensor {i} '{name}'");
+        let what = || format!("{sgp}tensor {i} '{name}'");
 
         let ty = t.type_().ctx(|| format!("{}: type", what()))?;
         let dtype = dtype_of(ty).map_err(|e| match e {
             Error::Unsupported(m) => Error::unsupported(format!("{}: {m}", what())),
             other => other,
         })?;
-        if t.is_variable().ctx(|| format!("{}: is_variable", what()))? {
-            return Err(Error::unsupported(format!("{}: variable tensors", what())));
-        }
-        if t.sparsity()
-            .ctx(|| format!("{}: sparsity", what()))?
-            .is_some()
-        {
-            return Err(Error::unsupported(format!("{}: sparse tensors", what())));
-        }
+        let is_variable = t.is_variable().ctx(|| format!("{}: is_variable", what()))?;
+        let sparsity = match t.sparsity().ctx(|| format!("{}: sparsity", what()))? {
+            None => None,
+            Some(sp) => Some(self.sparsity(sp, &what)?),
+        };
         let external = t
             .external_buffer()
             .ctx(|| format!("{}: external_buffer", what()))?;
@@ -318,7 +373,8 @@ impl Reader {
         let data = match buffers.data(buffer, &what)? {
             None => None,
             Some(d) => {
-                if d.len() != n_bytes {
+                // A sparse constant holds its compressed values, not the dense shape.
+                if d.len() != n_bytes && sparsity.is_none() {
                     return Err(Error::format(format!(
                         "{}: buffer {buffer} holds {} bytes, shape {shape:?} of {} needs {n_bytes}",
                         what(),
@@ -338,7 +394,40 @@ impl Reader {
             shape_signature,
             quant,
             data,
+            is_variable,
+            sparsity,
         })
+    }
+
+    /// `Tensor.sparsity`, in the schema's owned form (its vectors charged to the budget).
+    fn sparsity(
+        &mut self,
+        sp: fb::SparsityParametersRef<'_>,
+        what: &dyn Fn() -> String,
+    ) -> Result<fb::SparsityParameters> {
+        let w = || format!("{}: sparsity", what());
+        let mut bytes = 0usize;
+        let len = |v: Option<planus::Vector<'_, i32>>| v.map_or(0, |v| v.len() * 4);
+        bytes += len(sp.traversal_order().ctx(w)?) + len(sp.block_map().ctx(w)?);
+        if let Some(dims) = sp.dim_metadata().ctx(w)? {
+            for d in dims.iter() {
+                let d = d.ctx(w)?;
+                bytes += 64;
+                for v in [d.array_segments().ctx(w)?, d.array_indices().ctx(w)?]
+                    .into_iter()
+                    .flatten()
+                {
+                    use fb::SparseIndexVectorRef as V;
+                    bytes += match v {
+                        V::Int32Vector(x) => x.values().ctx(w)?.map_or(0, |v| v.len() * 4),
+                        V::Uint16Vector(x) => x.values().ctx(w)?.map_or(0, |v| v.len() * 2),
+                        V::Uint8Vector(x) => x.values().ctx(w)?.map_or(0, |v| v.len()),
+                    };
+                }
+            }
+        }
+        self.budget.charge(bytes, w)?;
+        fb::SparsityParameters::try_from(sp).ctx(w)
     }
 
     fn quant(
@@ -429,8 +518,8 @@ impl Reader {
         }))
     }
 
-    /// An operator code as (effective builtin code, version).
-    fn opcode(&mut self, i: usize, c: fb::OperatorCodeRef<'_>) -> Result<(i32, i32)> {
+    /// An operator code: its builtin operator (or the unknown code), custom name, version.
+    fn opcode(&mut self, i: usize, c: fb::OperatorCodeRef<'_>) -> Result<Code> {
         let deprecated = c
             .deprecated_builtin_code()
             .ctx(|| format!("operator code {i}"))?;
@@ -449,44 +538,73 @@ impl Reader {
                 "operator code {i}: version {version} (must be >= 1)"
             )));
         }
-        if code == fb::BuiltinOperator::Custom as i32 {
+        let Ok(op) = fb::BuiltinOperator::try_from(code) else {
+            return Ok(Code::Unknown { code, version });
+        };
+        let custom = if op == fb::BuiltinOperator::Custom {
             let name = c
                 .custom_code()
                 .ctx(|| format!("operator code {i}: custom_code"))?;
-            return Err(Error::unsupported(format!(
-                "custom operator '{}' (version {version})",
-                name.unwrap_or("").escape_debug()
-            )));
-        }
-        Ok((code, version))
+            Some(self.string(name, || format!("operator code {i}: custom_code"))?)
+        } else {
+            None
+        };
+        Ok(Code::Known {
+            code: op,
+            custom,
+            version,
+        })
     }
 
+    /// Operator `k`; `None` (and a line in `unknown`) when its code is beyond the schema.
     fn op(
         &mut self,
+        sgp: &str,
         k: usize,
         op: fb::OperatorRef<'_>,
-        codes: &[(i32, i32)],
+        codes: &[Code],
         n_tensors: usize,
-    ) -> Result<Op> {
+        unknown: &mut Vec<String>,
+    ) -> Result<Option<Op>> {
         self.budget
-            .charge(std::mem::size_of::<Op>(), || format!("operator {k}"))?;
+            .charge(std::mem::size_of::<Op>(), || format!("{sgp}operator {k}"))?;
         let idx = op
             .opcode_index()
-            .ctx(|| format!("operator {k}: opcode_index"))?;
-        let Some(&(code, version)) = codes.get(idx as usize) else {
-            return Err(Error::format(format!(
-                "operator {k}: opcode_index {idx} out of range ({} operator codes)",
-                codes.len()
-            )));
+            .ctx(|| format!("{sgp}operator {k}: opcode_index"))?;
+        let (code, custom_code, version) = match codes.get(idx as usize) {
+            None => {
+                return Err(Error::format(format!(
+                    "{sgp}operator {k}: opcode_index {idx} out of range ({} operator codes)",
+                    codes.len()
+                )))
+            }
+            Some(Code::Unknown { code, version }) => {
+                unknown.push(format!(
+                    "operator with builtin code {code} (version {version}) at {sgp}op index \
+                     {k} is not supported"
+                ));
+                return Ok(None);
+            }
+            Some(Code::Known {
+                code,
+                custom,
+                version,
+            }) => (*code, custom.clone(), *version),
         };
-        let name = op_name(code);
-        let what = || format!("operator {k} ({name})");
+        let name = match &custom_code {
+            Some(c) => format!("CUSTOM '{}'", c.escape_debug()),
+            None => builtin_operator_name(code).to_string(),
+        };
+        let what = || format!("{sgp}operator {k} ({name})");
         if op
             .builtin_options_2_type()
             .ctx(|| format!("{}: builtin_options_2", what()))?
             != 0
         {
-            return Err(Error::unsupported(format!("{}: builtin_options_2", what())));
+            return Err(Error::unsupported(format!(
+                "{}: builtin_options_2 (StableHLO options)",
+                what()
+            )));
         }
 
         let inputs = self
@@ -511,19 +629,41 @@ impl Reader {
                 ..
             }) => {
                 return Err(Error::format(format!(
-                    "{}: builtin options of type {tag} do not belong to this operator",
+                    "{}: builtin options of unknown type {tag} (the schema has 126)",
                     what()
                 )))
             }
             Err(e) => return Err(e).ctx(|| format!("{}: builtin_options", what())),
         };
-        let kind = op_kind(code, version, options, &what)?;
-        Ok(Op {
-            kind,
+        let options = match options {
+            None => None,
+            Some(o) => {
+                self.budget.charge(options_bytes(&o).ctx(what)?, what)?;
+                Some(
+                    fb::BuiltinOptions::try_from(o)
+                        .ctx(|| format!("{}: builtin_options", what()))?,
+                )
+            }
+        };
+        let custom_options = match op
+            .custom_options()
+            .ctx(|| format!("{}: custom_options", what()))?
+        {
+            None => None,
+            Some(b) => {
+                self.budget.charge(b.len(), what)?;
+                Some(b.to_vec())
+            }
+        };
+        Ok(Some(Op {
+            code,
+            custom_code,
             version,
+            options,
+            custom_options,
             inputs,
             outputs,
-        })
+        }))
     }
 
     fn signature(
@@ -554,8 +694,8 @@ impl Reader {
             .subgraph_index()
             .ctx(|| format!("signature '{key}': subgraph_index"))?;
         if sg != 0 {
-            return Err(Error::format(format!(
-                "signature '{key}': subgraph_index {sg} out of range (1 subgraph)"
+            return Err(Error::unsupported(format!(
+                "signature '{key}' of subgraph {sg} (only signatures of the main subgraph, 0)"
             )));
         }
         let mut maps = |v: Option<planus::Vector<'_, planus::Result<fb::TensorMapRef<'_>>>>,
@@ -605,190 +745,18 @@ fn tensor_index(i: i32, n: usize, what: impl Fn() -> String) -> Result<usize> {
     }
 }
 
-/// The schema name of a builtin code, or the number when it is beyond our enum.
-fn op_name(code: i32) -> String {
-    match fb::BuiltinOperator::try_from(code) {
-        Ok(op) => builtin_operator_name(op),
-        Err(_) => format!("builtin code {code}"),
-    }
-}
-
-fn activation(a: fb::ActivationFunctionType, what: &dyn Fn() -> String) -> Result<Activation> {
-    use fb::ActivationFunctionType as A;
-    Ok(match a {
-        A::None => Activation::None,
-        A::Relu => Activation::Relu,
-        A::ReluN1To1 => Activation::ReluN1To1,
-        A::Relu6 => Activation::Relu6,
-        A::Tanh => Activation::Tanh,
-        A::SignBit => {
-            return Err(Error::unsupported(format!(
-                "{}: fused activation SIGN_BIT",
-                what()
-            )))
-        }
-    })
-}
-
-/// Maps a builtin code + options to an [`OpKind`]; absent options mean the schema defaults.
-fn op_kind(
-    code: i32,
-    version: i32,
-    options: Option<fb::BuiltinOptionsRef<'_>>,
-    what: &dyn Fn() -> String,
-) -> Result<OpKind> {
-    use fb::BuiltinOperator as B;
+/// What an options table costs in memory once owned: its fixed part plus its vectors and
+/// strings (the only variable-size fields of the modelled tables).
+fn options_bytes(o: &fb::BuiltinOptionsRef<'_>) -> planus::Result<usize> {
     use fb::BuiltinOptionsRef as O;
-    let wrong = |o: &O<'_>| {
-        Error::format(format!(
-            "{}: has builtin options {}, which belong to another operator",
-            what(),
-            options_name(o)
-        ))
-    };
-    let Ok(op) = B::try_from(code) else {
-        return Err(Error::unsupported(format!(
-            "operator with builtin code {code} (version {version})"
-        )));
-    };
-    Ok(match op {
-        B::FullyConnected => match options {
-            None => OpKind::FullyConnected {
-                activation: Activation::None,
-                keep_num_dims: false,
-                asymmetric_quantize_inputs: false,
-            },
-            Some(O::FullyConnectedOptions(o)) => {
-                let format = opt(o.weights_format(), what, "weights_format")?;
-                if format != fb::FullyConnectedOptionsWeightsFormat::Default {
-                    return Err(Error::unsupported(format!(
-                        "{}: weights_format {format:?}",
-                        what()
-                    )));
-                }
-                let bias_type = opt(o.quantized_bias_type(), what, "quantized_bias_type")?;
-                if bias_type != fb::TensorType::Float32 {
-                    // FLOAT32 (0) is the schema's "unset"; other values pick a bias type
-                    // the Graph IR does not carry.
-                    return Err(Error::unsupported(format!(
-                        "{}: quantized_bias_type {}",
-                        what(),
-                        tensor_type_name(bias_type)
-                    )));
-                }
-                OpKind::FullyConnected {
-                    activation: activation(
-                        opt(
-                            o.fused_activation_function(),
-                            what,
-                            "fused_activation_function",
-                        )?,
-                        what,
-                    )?,
-                    keep_num_dims: opt(o.keep_num_dims(), what, "keep_num_dims")?,
-                    asymmetric_quantize_inputs: opt(
-                        o.asymmetric_quantize_inputs(),
-                        what,
-                        "asymmetric_quantize_inputs",
-                    )?,
-                }
+    let fixed = std::mem::size_of::<fb::BuiltinOptions>() + 64;
+    Ok(fixed
+        + match o {
+            O::ReshapeOptions(r) => r.new_shape()?.map_or(0, |v| v.len() * 4),
+            O::SqueezeOptions(r) => r.squeeze_dims()?.map_or(0, |v| v.len() * 4),
+            O::VarHandleOptions(r) => {
+                r.container()?.map_or(0, str::len) + r.shared_name()?.map_or(0, str::len)
             }
-            Some(o) => return Err(wrong(&o)),
-        },
-        B::Softmax => match options {
-            None => OpKind::Softmax { beta: 0.0 },
-            Some(O::SoftmaxOptions(o)) => OpKind::Softmax {
-                beta: opt(o.beta(), what, "beta")?,
-            },
-            Some(o) => return Err(wrong(&o)),
-        },
-        B::Quantize => match options {
-            None | Some(O::QuantizeOptions(_)) => OpKind::Quantize,
-            Some(o) => return Err(wrong(&o)),
-        },
-        B::Dequantize => match options {
-            None | Some(O::DequantizeOptions(_)) => OpKind::Dequantize,
-            Some(o) => return Err(wrong(&o)),
-        },
-        B::Relu => match options {
-            None => OpKind::Relu,
-            Some(o) => return Err(wrong(&o)),
-        },
-        B::Reshape => match options {
-            None => OpKind::Reshape { new_shape: None },
-            Some(O::ReshapeOptions(o)) => {
-                let v = opt(o.new_shape(), what, "new_shape")?;
-                OpKind::Reshape {
-                    new_shape: Some(v.map(|v| v.iter().collect()).unwrap_or_default()),
-                }
-            }
-            Some(o) => return Err(wrong(&o)),
-        },
-        B::Shape => match options {
-            None => OpKind::Shape {
-                out_type: DType::I32,
-            },
-            Some(O::ShapeOptions(o)) => {
-                let t = opt(o.out_type(), what, "out_type")?;
-                let out_type = match dtype_of(t)? {
-                    d @ (DType::I32 | DType::I64) => d,
-                    _ => {
-                        return Err(Error::format(format!(
-                            "{}: out_type {} (SHAPE produces INT32 or INT64)",
-                            what(),
-                            tensor_type_name(t)
-                        )))
-                    }
-                };
-                OpKind::Shape { out_type }
-            }
-            Some(o) => return Err(wrong(&o)),
-        },
-        B::StridedSlice => match options {
-            None => OpKind::StridedSlice {
-                begin_mask: 0,
-                end_mask: 0,
-                ellipsis_mask: 0,
-                new_axis_mask: 0,
-                shrink_axis_mask: 0,
-                offset: false,
-            },
-            Some(O::StridedSliceOptions(o)) => OpKind::StridedSlice {
-                begin_mask: opt(o.begin_mask(), what, "begin_mask")?,
-                end_mask: opt(o.end_mask(), what, "end_mask")?,
-                ellipsis_mask: opt(o.ellipsis_mask(), what, "ellipsis_mask")?,
-                new_axis_mask: opt(o.new_axis_mask(), what, "new_axis_mask")?,
-                shrink_axis_mask: opt(o.shrink_axis_mask(), what, "shrink_axis_mask")?,
-                offset: opt(o.offset(), what, "offset")?,
-            },
-            Some(o) => return Err(wrong(&o)),
-        },
-        B::Pack => match options {
-            None => OpKind::Pack {
-                values_count: 0,
-                axis: 0,
-            },
-            Some(O::PackOptions(o)) => OpKind::Pack {
-                values_count: opt(o.values_count(), what, "values_count")?,
-                axis: opt(o.axis(), what, "axis")?,
-            },
-            Some(o) => return Err(wrong(&o)),
-        },
-        other => {
-            return Err(Error::unsupported(format!(
-                "operator {} (builtin code {code}, version {version})",
-                builtin_operator_name(other)
-            )))
-        }
-    })
-}
-
-fn opt<T>(r: planus::Result<T>, what: &dyn Fn() -> String, field: &str) -> Result<T> {
-    r.ctx(|| format!("{}: option {field}", what()))
-}
-
-fn options_name(o: &fb::BuiltinOptionsRef<'_>) -> String {
-    // Debug prints `VariantName(TableRef { .. })`; the variant name is TFLite's table name.
-    let s = format!("{o:?}");
-    s.split('(').next().unwrap_or("").to_string()
+            _ => 0,
+        })
 }

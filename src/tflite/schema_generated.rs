@@ -17,7 +17,7 @@ mod root {
         /// The enum `TensorType` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Enum `TensorType` in the file `schema/tflite.fbs:19`
+        /// * Enum `TensorType` in the file `schema/tflite.fbs:26`
         #[derive(
             Copy,
             Clone,
@@ -294,7 +294,7 @@ mod root {
         /// The table `QuantizationParameters` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `QuantizationParameters` in the file `schema/tflite.fbs:47`
+        /// * Table `QuantizationParameters` in the file `schema/tflite.fbs:54`
         #[derive(Clone, Debug, PartialEq, PartialOrd, ::serde::Serialize, ::serde::Deserialize)]
         pub struct QuantizationParameters {
             /// The field `min` in the table `QuantizationParameters`
@@ -857,10 +857,179 @@ mod root {
             }
         }
 
-        /// The table `SparsityParameters` in the namespace `tflite`
+        /// The enum `DimensionType` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `SparsityParameters` in the file `schema/tflite.fbs:60`
+        /// * Enum `DimensionType` in the file `schema/tflite.fbs:67`
+        #[derive(
+            Copy,
+            Clone,
+            Debug,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        #[repr(i8)]
+        pub enum DimensionType {
+            /// The variant `DENSE` in the enum `DimensionType`
+            Dense = 0,
+
+            /// The variant `SPARSE_CSR` in the enum `DimensionType`
+            SparseCsr = 1,
+        }
+
+        impl DimensionType {
+            /// Array containing all valid variants of DimensionType
+            pub const ENUM_VALUES: [Self; 2] = [Self::Dense, Self::SparseCsr];
+        }
+
+        impl ::core::convert::TryFrom<i8> for DimensionType {
+            type Error = ::planus::errors::UnknownEnumTagKind;
+            #[inline]
+            fn try_from(
+                value: i8,
+            ) -> ::core::result::Result<Self, ::planus::errors::UnknownEnumTagKind> {
+                #[allow(clippy::match_single_binding)]
+                match value {
+                    0 => ::core::result::Result::Ok(DimensionType::Dense),
+                    1 => ::core::result::Result::Ok(DimensionType::SparseCsr),
+
+                    _ => ::core::result::Result::Err(::planus::errors::UnknownEnumTagKind {
+                        tag: value as i128,
+                    }),
+                }
+            }
+        }
+
+        impl ::core::convert::From<DimensionType> for i8 {
+            #[inline]
+            fn from(value: DimensionType) -> Self {
+                value as i8
+            }
+        }
+
+        /// # Safety
+        /// The Planus compiler correctly calculates `ALIGNMENT` and `SIZE`.
+        unsafe impl ::planus::Primitive for DimensionType {
+            const ALIGNMENT: usize = 1;
+            const SIZE: usize = 1;
+        }
+
+        impl ::planus::WriteAsPrimitive<DimensionType> for DimensionType {
+            #[inline]
+            fn write<const N: usize>(&self, cursor: ::planus::Cursor<'_, N>, buffer_position: u32) {
+                (*self as i8).write(cursor, buffer_position);
+            }
+        }
+
+        impl ::planus::WriteAs<DimensionType> for DimensionType {
+            type Prepared = Self;
+
+            #[inline]
+            fn prepare(&self, _builder: &mut ::planus::Builder) -> DimensionType {
+                *self
+            }
+        }
+
+        impl ::planus::WriteAsDefault<DimensionType, DimensionType> for DimensionType {
+            type Prepared = Self;
+
+            #[inline]
+            fn prepare(
+                &self,
+                _builder: &mut ::planus::Builder,
+                default: &DimensionType,
+            ) -> ::core::option::Option<DimensionType> {
+                if self == default {
+                    ::core::option::Option::None
+                } else {
+                    ::core::option::Option::Some(*self)
+                }
+            }
+        }
+
+        impl ::planus::WriteAsOptional<DimensionType> for DimensionType {
+            type Prepared = Self;
+
+            #[inline]
+            fn prepare(
+                &self,
+                _builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<DimensionType> {
+                ::core::option::Option::Some(*self)
+            }
+        }
+
+        impl<'buf> ::planus::TableRead<'buf> for DimensionType {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'buf>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                let n: i8 = ::planus::TableRead::from_buffer(buffer, offset)?;
+                ::core::result::Result::Ok(::core::convert::TryInto::try_into(n)?)
+            }
+        }
+
+        impl<'buf> ::planus::VectorReadInner<'buf> for DimensionType {
+            type Error = ::planus::errors::UnknownEnumTag;
+            const STRIDE: usize = 1;
+            #[inline]
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'buf>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::UnknownEnumTag> {
+                let value = unsafe { *buffer.buffer.get_unchecked(offset) as i8 };
+                let value: ::core::result::Result<Self, _> =
+                    ::core::convert::TryInto::try_into(value);
+                value.map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "DimensionType",
+                        "VectorRead::from_buffer",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<DimensionType> for DimensionType {
+            const STRIDE: usize = 1;
+
+            type Value = Self;
+
+            #[inline]
+            fn prepare(&self, _builder: &mut ::planus::Builder) -> Self {
+                *self
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[Self],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 1];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - i as u32,
+                    );
+                }
+            }
+        }
+
+        /// The table `Int32Vector` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `Int32Vector` in the file `schema/tflite.fbs:69`
         #[derive(
             Clone,
             Debug,
@@ -872,12 +1041,1598 @@ mod root {
             ::serde::Serialize,
             ::serde::Deserialize,
         )]
-        pub struct SparsityParameters {}
+        pub struct Int32Vector {
+            /// The field `values` in the table `Int32Vector`
+            pub values: ::core::option::Option<::planus::alloc::vec::Vec<i32>>,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for Int32Vector {
+            fn default() -> Self {
+                Self {
+                    values: ::core::default::Default::default(),
+                }
+            }
+        }
+
+        impl Int32Vector {
+            /// Creates a [Int32VectorBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> Int32VectorBuilder<()> {
+                Int32VectorBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_values: impl ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_values = field_values.prepare(builder);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_values.is_some() {
+                    table_writer.write_entry::<::planus::Offset<[i32]>>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_values) = prepared_values {
+                            object_writer.write::<_, _, 4>(&prepared_values);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<Int32Vector>> for Int32Vector {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Int32Vector> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<Int32Vector>> for Int32Vector {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<Int32Vector>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<Int32Vector> for Int32Vector {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Int32Vector> {
+                Int32Vector::create(builder, &self.values)
+            }
+        }
+
+        /// Builder for serializing an instance of the [Int32Vector] type.
+        ///
+        /// Can be created using the [Int32Vector::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct Int32VectorBuilder<State>(State);
+
+        impl Int32VectorBuilder<()> {
+            /// Setter for the [`values` field](Int32Vector#structfield.values).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn values<T0>(self, value: T0) -> Int32VectorBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+            {
+                Int32VectorBuilder((value,))
+            }
+
+            /// Sets the [`values` field](Int32Vector#structfield.values) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn values_as_null(self) -> Int32VectorBuilder<((),)> {
+                self.values(())
+            }
+        }
+
+        impl<T0> Int32VectorBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [Int32Vector].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<Int32Vector>
+            where
+                Self: ::planus::WriteAsOffset<Int32Vector>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>>
+            ::planus::WriteAs<::planus::Offset<Int32Vector>> for Int32VectorBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<Int32Vector>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Int32Vector> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>>
+            ::planus::WriteAsOptional<::planus::Offset<Int32Vector>> for Int32VectorBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<Int32Vector>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<Int32Vector>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>>
+            ::planus::WriteAsOffset<Int32Vector> for Int32VectorBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Int32Vector> {
+                let (v0,) = &self.0;
+                Int32Vector::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [Int32Vector].
+        #[derive(Copy, Clone)]
+        pub struct Int32VectorRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> Int32VectorRef<'a> {
+            /// Getter for the [`values` field](Int32Vector#structfield.values).
+            #[inline]
+            pub fn values(
+                &self,
+            ) -> ::planus::Result<::core::option::Option<::planus::Vector<'a, i32>>> {
+                self.0.access(0, "Int32Vector", "values")
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for Int32VectorRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("Int32VectorRef");
+                if let ::core::option::Option::Some(field_values) = self.values().transpose() {
+                    f.field("values", &field_values);
+                }
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<Int32VectorRef<'a>> for Int32Vector {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: Int32VectorRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    values: if let ::core::option::Option::Some(values) = value.values()? {
+                        ::core::option::Option::Some(values.to_vec()?)
+                    } else {
+                        ::core::option::Option::None
+                    },
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for Int32VectorRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for Int32VectorRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[Int32VectorRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<Int32Vector>> for Int32Vector {
+            type Value = ::planus::Offset<Int32Vector>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<Int32Vector>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for Int32VectorRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[Int32VectorRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `Uint16Vector` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `Uint16Vector` in the file `schema/tflite.fbs:73`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct Uint16Vector {
+            /// The field `values` in the table `Uint16Vector`
+            pub values: ::core::option::Option<::planus::alloc::vec::Vec<u16>>,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for Uint16Vector {
+            fn default() -> Self {
+                Self {
+                    values: ::core::default::Default::default(),
+                }
+            }
+        }
+
+        impl Uint16Vector {
+            /// Creates a [Uint16VectorBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> Uint16VectorBuilder<()> {
+                Uint16VectorBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_values: impl ::planus::WriteAsOptional<::planus::Offset<[u16]>>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_values = field_values.prepare(builder);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_values.is_some() {
+                    table_writer.write_entry::<::planus::Offset<[u16]>>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_values) = prepared_values {
+                            object_writer.write::<_, _, 4>(&prepared_values);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<Uint16Vector>> for Uint16Vector {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint16Vector> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<Uint16Vector>> for Uint16Vector {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<Uint16Vector>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<Uint16Vector> for Uint16Vector {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint16Vector> {
+                Uint16Vector::create(builder, &self.values)
+            }
+        }
+
+        /// Builder for serializing an instance of the [Uint16Vector] type.
+        ///
+        /// Can be created using the [Uint16Vector::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct Uint16VectorBuilder<State>(State);
+
+        impl Uint16VectorBuilder<()> {
+            /// Setter for the [`values` field](Uint16Vector#structfield.values).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn values<T0>(self, value: T0) -> Uint16VectorBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsOptional<::planus::Offset<[u16]>>,
+            {
+                Uint16VectorBuilder((value,))
+            }
+
+            /// Sets the [`values` field](Uint16Vector#structfield.values) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn values_as_null(self) -> Uint16VectorBuilder<((),)> {
+                self.values(())
+            }
+        }
+
+        impl<T0> Uint16VectorBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [Uint16Vector].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint16Vector>
+            where
+                Self: ::planus::WriteAsOffset<Uint16Vector>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[u16]>>>
+            ::planus::WriteAs<::planus::Offset<Uint16Vector>> for Uint16VectorBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<Uint16Vector>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint16Vector> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[u16]>>>
+            ::planus::WriteAsOptional<::planus::Offset<Uint16Vector>>
+            for Uint16VectorBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<Uint16Vector>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<Uint16Vector>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[u16]>>>
+            ::planus::WriteAsOffset<Uint16Vector> for Uint16VectorBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint16Vector> {
+                let (v0,) = &self.0;
+                Uint16Vector::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [Uint16Vector].
+        #[derive(Copy, Clone)]
+        pub struct Uint16VectorRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> Uint16VectorRef<'a> {
+            /// Getter for the [`values` field](Uint16Vector#structfield.values).
+            #[inline]
+            pub fn values(
+                &self,
+            ) -> ::planus::Result<::core::option::Option<::planus::Vector<'a, u16>>> {
+                self.0.access(0, "Uint16Vector", "values")
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for Uint16VectorRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("Uint16VectorRef");
+                if let ::core::option::Option::Some(field_values) = self.values().transpose() {
+                    f.field("values", &field_values);
+                }
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<Uint16VectorRef<'a>> for Uint16Vector {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: Uint16VectorRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    values: if let ::core::option::Option::Some(values) = value.values()? {
+                        ::core::option::Option::Some(values.to_vec()?)
+                    } else {
+                        ::core::option::Option::None
+                    },
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for Uint16VectorRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for Uint16VectorRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[Uint16VectorRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<Uint16Vector>> for Uint16Vector {
+            type Value = ::planus::Offset<Uint16Vector>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<Uint16Vector>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for Uint16VectorRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[Uint16VectorRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `Uint8Vector` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `Uint8Vector` in the file `schema/tflite.fbs:77`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct Uint8Vector {
+            /// The field `values` in the table `Uint8Vector`
+            pub values: ::core::option::Option<::planus::alloc::vec::Vec<u8>>,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for Uint8Vector {
+            fn default() -> Self {
+                Self {
+                    values: ::core::default::Default::default(),
+                }
+            }
+        }
+
+        impl Uint8Vector {
+            /// Creates a [Uint8VectorBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> Uint8VectorBuilder<()> {
+                Uint8VectorBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_values: impl ::planus::WriteAsOptional<::planus::Offset<[u8]>>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_values = field_values.prepare(builder);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_values.is_some() {
+                    table_writer.write_entry::<::planus::Offset<[u8]>>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_values) = prepared_values {
+                            object_writer.write::<_, _, 4>(&prepared_values);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<Uint8Vector>> for Uint8Vector {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint8Vector> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<Uint8Vector>> for Uint8Vector {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<Uint8Vector>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<Uint8Vector> for Uint8Vector {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint8Vector> {
+                Uint8Vector::create(builder, &self.values)
+            }
+        }
+
+        /// Builder for serializing an instance of the [Uint8Vector] type.
+        ///
+        /// Can be created using the [Uint8Vector::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct Uint8VectorBuilder<State>(State);
+
+        impl Uint8VectorBuilder<()> {
+            /// Setter for the [`values` field](Uint8Vector#structfield.values).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn values<T0>(self, value: T0) -> Uint8VectorBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsOptional<::planus::Offset<[u8]>>,
+            {
+                Uint8VectorBuilder((value,))
+            }
+
+            /// Sets the [`values` field](Uint8Vector#structfield.values) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn values_as_null(self) -> Uint8VectorBuilder<((),)> {
+                self.values(())
+            }
+        }
+
+        impl<T0> Uint8VectorBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [Uint8Vector].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint8Vector>
+            where
+                Self: ::planus::WriteAsOffset<Uint8Vector>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[u8]>>>
+            ::planus::WriteAs<::planus::Offset<Uint8Vector>> for Uint8VectorBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<Uint8Vector>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint8Vector> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[u8]>>>
+            ::planus::WriteAsOptional<::planus::Offset<Uint8Vector>> for Uint8VectorBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<Uint8Vector>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<Uint8Vector>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[u8]>>>
+            ::planus::WriteAsOffset<Uint8Vector> for Uint8VectorBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<Uint8Vector> {
+                let (v0,) = &self.0;
+                Uint8Vector::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [Uint8Vector].
+        #[derive(Copy, Clone)]
+        pub struct Uint8VectorRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> Uint8VectorRef<'a> {
+            /// Getter for the [`values` field](Uint8Vector#structfield.values).
+            #[inline]
+            pub fn values(&self) -> ::planus::Result<::core::option::Option<&'a [u8]>> {
+                self.0.access(0, "Uint8Vector", "values")
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for Uint8VectorRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("Uint8VectorRef");
+                if let ::core::option::Option::Some(field_values) = self.values().transpose() {
+                    f.field("values", &field_values);
+                }
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<Uint8VectorRef<'a>> for Uint8Vector {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: Uint8VectorRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    values: value.values()?.map(|v| v.to_vec()),
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for Uint8VectorRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for Uint8VectorRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[Uint8VectorRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<Uint8Vector>> for Uint8Vector {
+            type Value = ::planus::Offset<Uint8Vector>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<Uint8Vector>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for Uint8VectorRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[Uint8VectorRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The union `SparseIndexVector` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Union `SparseIndexVector` in the file `schema/tflite.fbs:81`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub enum SparseIndexVector {
+            /// The variant of type `Int32Vector` in the union `SparseIndexVector`
+            Int32Vector(::planus::alloc::boxed::Box<self::Int32Vector>),
+
+            /// The variant of type `Uint16Vector` in the union `SparseIndexVector`
+            Uint16Vector(::planus::alloc::boxed::Box<self::Uint16Vector>),
+
+            /// The variant of type `Uint8Vector` in the union `SparseIndexVector`
+            Uint8Vector(::planus::alloc::boxed::Box<self::Uint8Vector>),
+        }
+
+        impl SparseIndexVector {
+            /// Creates a [SparseIndexVectorBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> SparseIndexVectorBuilder<::planus::Uninitialized> {
+                SparseIndexVectorBuilder(::planus::Uninitialized)
+            }
+
+            #[inline]
+            pub fn create_int32_vector(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::Int32Vector>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(1, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_uint16_vector(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::Uint16Vector>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(2, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_uint8_vector(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::Uint8Vector>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(3, value.prepare(builder).downcast())
+            }
+        }
+
+        impl ::planus::WriteAsUnion<SparseIndexVector> for SparseIndexVector {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::UnionOffset<Self> {
+                match self {
+                    Self::Int32Vector(value) => Self::create_int32_vector(builder, value),
+                    Self::Uint16Vector(value) => Self::create_uint16_vector(builder, value),
+                    Self::Uint8Vector(value) => Self::create_uint8_vector(builder, value),
+                }
+            }
+        }
+
+        impl ::planus::WriteAsOptionalUnion<SparseIndexVector> for SparseIndexVector {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<Self>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+
+        /// Builder for serializing an instance of the [SparseIndexVector] type.
+        ///
+        /// Can be created using the [SparseIndexVector::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct SparseIndexVectorBuilder<T>(T);
+
+        impl SparseIndexVectorBuilder<::planus::Uninitialized> {
+            /// Creates an instance of the [`Int32Vector` variant](SparseIndexVector#variant.Int32Vector).
+            #[inline]
+            pub fn int32_vector<T>(
+                self,
+                value: T,
+            ) -> SparseIndexVectorBuilder<::planus::Initialized<1, T>>
+            where
+                T: ::planus::WriteAsOffset<self::Int32Vector>,
+            {
+                SparseIndexVectorBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`Uint16Vector` variant](SparseIndexVector#variant.Uint16Vector).
+            #[inline]
+            pub fn uint16_vector<T>(
+                self,
+                value: T,
+            ) -> SparseIndexVectorBuilder<::planus::Initialized<2, T>>
+            where
+                T: ::planus::WriteAsOffset<self::Uint16Vector>,
+            {
+                SparseIndexVectorBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`Uint8Vector` variant](SparseIndexVector#variant.Uint8Vector).
+            #[inline]
+            pub fn uint8_vector<T>(
+                self,
+                value: T,
+            ) -> SparseIndexVectorBuilder<::planus::Initialized<3, T>>
+            where
+                T: ::planus::WriteAsOffset<self::Uint8Vector>,
+            {
+                SparseIndexVectorBuilder(::planus::Initialized(value))
+            }
+        }
+
+        impl<const N: u8, T> SparseIndexVectorBuilder<::planus::Initialized<N, T>> {
+            /// Finish writing the builder to get an [UnionOffset](::planus::UnionOffset) to a serialized [SparseIndexVector].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<SparseIndexVector>
+            where
+                Self: ::planus::WriteAsUnion<SparseIndexVector>,
+            {
+                ::planus::WriteAsUnion::prepare(&self, builder)
+            }
+        }
+
+        impl<T> ::planus::WriteAsUnion<SparseIndexVector>
+            for SparseIndexVectorBuilder<::planus::Initialized<1, T>>
+        where
+            T: ::planus::WriteAsOffset<self::Int32Vector>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<SparseIndexVector> {
+                ::planus::UnionOffset::new(1, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<SparseIndexVector>
+            for SparseIndexVectorBuilder<::planus::Initialized<1, T>>
+        where
+            T: ::planus::WriteAsOffset<self::Int32Vector>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<SparseIndexVector>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<SparseIndexVector>
+            for SparseIndexVectorBuilder<::planus::Initialized<2, T>>
+        where
+            T: ::planus::WriteAsOffset<self::Uint16Vector>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<SparseIndexVector> {
+                ::planus::UnionOffset::new(2, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<SparseIndexVector>
+            for SparseIndexVectorBuilder<::planus::Initialized<2, T>>
+        where
+            T: ::planus::WriteAsOffset<self::Uint16Vector>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<SparseIndexVector>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<SparseIndexVector>
+            for SparseIndexVectorBuilder<::planus::Initialized<3, T>>
+        where
+            T: ::planus::WriteAsOffset<self::Uint8Vector>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<SparseIndexVector> {
+                ::planus::UnionOffset::new(3, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<SparseIndexVector>
+            for SparseIndexVectorBuilder<::planus::Initialized<3, T>>
+        where
+            T: ::planus::WriteAsOffset<self::Uint8Vector>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<SparseIndexVector>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+
+        /// Reference to a deserialized [SparseIndexVector].
+        #[derive(Copy, Clone, Debug)]
+        pub enum SparseIndexVectorRef<'a> {
+            Int32Vector(self::Int32VectorRef<'a>),
+            Uint16Vector(self::Uint16VectorRef<'a>),
+            Uint8Vector(self::Uint8VectorRef<'a>),
+        }
+
+        impl<'a> ::core::convert::TryFrom<SparseIndexVectorRef<'a>> for SparseIndexVector {
+            type Error = ::planus::Error;
+
+            fn try_from(value: SparseIndexVectorRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(match value {
+                    SparseIndexVectorRef::Int32Vector(value) => {
+                        Self::Int32Vector(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    SparseIndexVectorRef::Uint16Vector(value) => {
+                        Self::Uint16Vector(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    SparseIndexVectorRef::Uint8Vector(value) => {
+                        Self::Uint8Vector(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableReadUnion<'a> for SparseIndexVectorRef<'a> {
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                tag: u8,
+                field_offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                match tag {
+                    1 => ::core::result::Result::Ok(Self::Int32Vector(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    2 => ::core::result::Result::Ok(Self::Uint16Vector(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    3 => ::core::result::Result::Ok(Self::Uint8Vector(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    _ => {
+                        ::core::result::Result::Err(::planus::errors::ErrorKind::UnknownUnionTag {
+                            tag,
+                        })
+                    }
+                }
+            }
+        }
+
+        impl<'a> ::planus::VectorReadUnion<'a> for SparseIndexVectorRef<'a> {
+            const VECTOR_NAME: &'static str = "[SparseIndexVectorRef]";
+        }
+
+        /// The table `DimensionMetadata` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `DimensionMetadata` in the file `schema/tflite.fbs:87`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct DimensionMetadata {
+            /// The field `format` in the table `DimensionMetadata`
+            pub format: self::DimensionType,
+            /// The field `dense_size` in the table `DimensionMetadata`
+            pub dense_size: i32,
+            /// The field `array_segments` in the table `DimensionMetadata`
+            pub array_segments: ::core::option::Option<self::SparseIndexVector>,
+            /// The field `array_indices` in the table `DimensionMetadata`
+            pub array_indices: ::core::option::Option<self::SparseIndexVector>,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for DimensionMetadata {
+            fn default() -> Self {
+                Self {
+                    format: self::DimensionType::Dense,
+                    dense_size: 0,
+                    array_segments: ::core::default::Default::default(),
+                    array_indices: ::core::default::Default::default(),
+                }
+            }
+        }
+
+        impl DimensionMetadata {
+            /// Creates a [DimensionMetadataBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> DimensionMetadataBuilder<()> {
+                DimensionMetadataBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_format: impl ::planus::WriteAsDefault<self::DimensionType, self::DimensionType>,
+                field_dense_size: impl ::planus::WriteAsDefault<i32, i32>,
+                field_array_segments: impl ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+                field_array_indices: impl ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_format = field_format.prepare(builder, &self::DimensionType::Dense);
+                let prepared_dense_size = field_dense_size.prepare(builder, &0);
+                let prepared_array_segments = field_array_segments.prepare(builder);
+                let prepared_array_indices = field_array_indices.prepare(builder);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<16> =
+                    ::core::default::Default::default();
+                if prepared_dense_size.is_some() {
+                    table_writer.write_entry::<i32>(1);
+                }
+                if prepared_array_segments.is_some() {
+                    table_writer.write_entry::<::planus::Offset<self::SparseIndexVector>>(3);
+                }
+                if prepared_array_indices.is_some() {
+                    table_writer.write_entry::<::planus::Offset<self::SparseIndexVector>>(5);
+                }
+                if prepared_format.is_some() {
+                    table_writer.write_entry::<self::DimensionType>(0);
+                }
+                if prepared_array_segments.is_some() {
+                    table_writer.write_entry::<u8>(2);
+                }
+                if prepared_array_indices.is_some() {
+                    table_writer.write_entry::<u8>(4);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_dense_size) =
+                            prepared_dense_size
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_dense_size);
+                        }
+                        if let ::core::option::Option::Some(prepared_array_segments) =
+                            prepared_array_segments
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_array_segments.offset());
+                        }
+                        if let ::core::option::Option::Some(prepared_array_indices) =
+                            prepared_array_indices
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_array_indices.offset());
+                        }
+                        if let ::core::option::Option::Some(prepared_format) = prepared_format {
+                            object_writer.write::<_, _, 1>(&prepared_format);
+                        }
+                        if let ::core::option::Option::Some(prepared_array_segments) =
+                            prepared_array_segments
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_array_segments.tag());
+                        }
+                        if let ::core::option::Option::Some(prepared_array_indices) =
+                            prepared_array_indices
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_array_indices.tag());
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<DimensionMetadata>> for DimensionMetadata {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DimensionMetadata> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<DimensionMetadata>> for DimensionMetadata {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DimensionMetadata>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<DimensionMetadata> for DimensionMetadata {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DimensionMetadata> {
+                DimensionMetadata::create(
+                    builder,
+                    self.format,
+                    self.dense_size,
+                    &self.array_segments,
+                    &self.array_indices,
+                )
+            }
+        }
+
+        /// Builder for serializing an instance of the [DimensionMetadata] type.
+        ///
+        /// Can be created using the [DimensionMetadata::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct DimensionMetadataBuilder<State>(State);
+
+        impl DimensionMetadataBuilder<()> {
+            /// Setter for the [`format` field](DimensionMetadata#structfield.format).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn format<T0>(self, value: T0) -> DimensionMetadataBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<self::DimensionType, self::DimensionType>,
+            {
+                DimensionMetadataBuilder((value,))
+            }
+
+            /// Sets the [`format` field](DimensionMetadata#structfield.format) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn format_as_default(self) -> DimensionMetadataBuilder<(::planus::DefaultValue,)> {
+                self.format(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> DimensionMetadataBuilder<(T0,)> {
+            /// Setter for the [`dense_size` field](DimensionMetadata#structfield.dense_size).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn dense_size<T1>(self, value: T1) -> DimensionMetadataBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0,) = self.0;
+                DimensionMetadataBuilder((v0, value))
+            }
+
+            /// Sets the [`dense_size` field](DimensionMetadata#structfield.dense_size) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn dense_size_as_default(
+                self,
+            ) -> DimensionMetadataBuilder<(T0, ::planus::DefaultValue)> {
+                self.dense_size(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> DimensionMetadataBuilder<(T0, T1)> {
+            /// Setter for the [`array_segments` field](DimensionMetadata#structfield.array_segments).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn array_segments<T2>(self, value: T2) -> DimensionMetadataBuilder<(T0, T1, T2)>
+            where
+                T2: ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+            {
+                let (v0, v1) = self.0;
+                DimensionMetadataBuilder((v0, v1, value))
+            }
+
+            /// Sets the [`array_segments` field](DimensionMetadata#structfield.array_segments) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn array_segments_as_null(self) -> DimensionMetadataBuilder<(T0, T1, ())> {
+                self.array_segments(())
+            }
+        }
+
+        impl<T0, T1, T2> DimensionMetadataBuilder<(T0, T1, T2)> {
+            /// Setter for the [`array_indices` field](DimensionMetadata#structfield.array_indices).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn array_indices<T3>(self, value: T3) -> DimensionMetadataBuilder<(T0, T1, T2, T3)>
+            where
+                T3: ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+            {
+                let (v0, v1, v2) = self.0;
+                DimensionMetadataBuilder((v0, v1, v2, value))
+            }
+
+            /// Sets the [`array_indices` field](DimensionMetadata#structfield.array_indices) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn array_indices_as_null(self) -> DimensionMetadataBuilder<(T0, T1, T2, ())> {
+                self.array_indices(())
+            }
+        }
+
+        impl<T0, T1, T2, T3> DimensionMetadataBuilder<(T0, T1, T2, T3)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [DimensionMetadata].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DimensionMetadata>
+            where
+                Self: ::planus::WriteAsOffset<DimensionMetadata>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<self::DimensionType, self::DimensionType>,
+                T1: ::planus::WriteAsDefault<i32, i32>,
+                T2: ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+                T3: ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+            > ::planus::WriteAs<::planus::Offset<DimensionMetadata>>
+            for DimensionMetadataBuilder<(T0, T1, T2, T3)>
+        {
+            type Prepared = ::planus::Offset<DimensionMetadata>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DimensionMetadata> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<self::DimensionType, self::DimensionType>,
+                T1: ::planus::WriteAsDefault<i32, i32>,
+                T2: ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+                T3: ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+            > ::planus::WriteAsOptional<::planus::Offset<DimensionMetadata>>
+            for DimensionMetadataBuilder<(T0, T1, T2, T3)>
+        {
+            type Prepared = ::planus::Offset<DimensionMetadata>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DimensionMetadata>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<self::DimensionType, self::DimensionType>,
+                T1: ::planus::WriteAsDefault<i32, i32>,
+                T2: ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+                T3: ::planus::WriteAsOptionalUnion<self::SparseIndexVector>,
+            > ::planus::WriteAsOffset<DimensionMetadata>
+            for DimensionMetadataBuilder<(T0, T1, T2, T3)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DimensionMetadata> {
+                let (v0, v1, v2, v3) = &self.0;
+                DimensionMetadata::create(builder, v0, v1, v2, v3)
+            }
+        }
+
+        /// Reference to a deserialized [DimensionMetadata].
+        #[derive(Copy, Clone)]
+        pub struct DimensionMetadataRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> DimensionMetadataRef<'a> {
+            /// Getter for the [`format` field](DimensionMetadata#structfield.format).
+            #[inline]
+            pub fn format(&self) -> ::planus::Result<self::DimensionType> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "DimensionMetadata", "format")?
+                        .unwrap_or(self::DimensionType::Dense),
+                )
+            }
+
+            /// Getter for the [`dense_size` field](DimensionMetadata#structfield.dense_size).
+            #[inline]
+            pub fn dense_size(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(1, "DimensionMetadata", "dense_size")?
+                        .unwrap_or(0),
+                )
+            }
+
+            /// Getter for the [`array_segments` field](DimensionMetadata#structfield.array_segments).
+            #[inline]
+            pub fn array_segments(
+                &self,
+            ) -> ::planus::Result<::core::option::Option<self::SparseIndexVectorRef<'a>>>
+            {
+                self.0
+                    .access_union(2, "DimensionMetadata", "array_segments")
+            }
+
+            /// Getter for the [`array_indices` field](DimensionMetadata#structfield.array_indices).
+            #[inline]
+            pub fn array_indices(
+                &self,
+            ) -> ::planus::Result<::core::option::Option<self::SparseIndexVectorRef<'a>>>
+            {
+                self.0.access_union(4, "DimensionMetadata", "array_indices")
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for DimensionMetadataRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("DimensionMetadataRef");
+                f.field("format", &self.format());
+                f.field("dense_size", &self.dense_size());
+                if let ::core::option::Option::Some(field_array_segments) =
+                    self.array_segments().transpose()
+                {
+                    f.field("array_segments", &field_array_segments);
+                }
+                if let ::core::option::Option::Some(field_array_indices) =
+                    self.array_indices().transpose()
+                {
+                    f.field("array_indices", &field_array_indices);
+                }
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<DimensionMetadataRef<'a>> for DimensionMetadata {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: DimensionMetadataRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    format: ::core::convert::TryInto::try_into(value.format()?)?,
+                    dense_size: ::core::convert::TryInto::try_into(value.dense_size()?)?,
+                    array_segments: if let ::core::option::Option::Some(array_segments) =
+                        value.array_segments()?
+                    {
+                        ::core::option::Option::Some(::core::convert::TryInto::try_into(
+                            array_segments,
+                        )?)
+                    } else {
+                        ::core::option::Option::None
+                    },
+                    array_indices: if let ::core::option::Option::Some(array_indices) =
+                        value.array_indices()?
+                    {
+                        ::core::option::Option::Some(::core::convert::TryInto::try_into(
+                            array_indices,
+                        )?)
+                    } else {
+                        ::core::option::Option::None
+                    },
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for DimensionMetadataRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for DimensionMetadataRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[DimensionMetadataRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<DimensionMetadata>> for DimensionMetadata {
+            type Value = ::planus::Offset<DimensionMetadata>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<DimensionMetadata>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for DimensionMetadataRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[DimensionMetadataRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `SparsityParameters` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `SparsityParameters` in the file `schema/tflite.fbs:96`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct SparsityParameters {
+            /// The field `traversal_order` in the table `SparsityParameters`
+            pub traversal_order: ::core::option::Option<::planus::alloc::vec::Vec<i32>>,
+            /// The field `block_map` in the table `SparsityParameters`
+            pub block_map: ::core::option::Option<::planus::alloc::vec::Vec<i32>>,
+            /// The field `dim_metadata` in the table `SparsityParameters`
+            pub dim_metadata:
+                ::core::option::Option<::planus::alloc::vec::Vec<self::DimensionMetadata>>,
+        }
 
         #[allow(clippy::derivable_impls)]
         impl ::core::default::Default for SparsityParameters {
             fn default() -> Self {
-                Self {}
+                Self {
+                    traversal_order: ::core::default::Default::default(),
+                    block_map: ::core::default::Default::default(),
+                    dim_metadata: ::core::default::Default::default(),
+                }
             }
         }
 
@@ -889,11 +2644,47 @@ mod root {
             }
 
             #[allow(clippy::too_many_arguments)]
-            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
-                let table_writer: ::planus::table_writer::TableWriter<4> =
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_traversal_order: impl ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+                field_block_map: impl ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+                field_dim_metadata: impl ::planus::WriteAsOptional<
+                    ::planus::Offset<[::planus::Offset<self::DimensionMetadata>]>,
+                >,
+            ) -> ::planus::Offset<Self> {
+                let prepared_traversal_order = field_traversal_order.prepare(builder);
+                let prepared_block_map = field_block_map.prepare(builder);
+                let prepared_dim_metadata = field_dim_metadata.prepare(builder);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<10> =
                     ::core::default::Default::default();
+                if prepared_traversal_order.is_some() {
+                    table_writer.write_entry::<::planus::Offset<[i32]>>(0);
+                }
+                if prepared_block_map.is_some() {
+                    table_writer.write_entry::<::planus::Offset<[i32]>>(1);
+                }
+                if prepared_dim_metadata.is_some() {
+                    table_writer.write_entry::<::planus::Offset<[::planus::Offset<self::DimensionMetadata>]>>(2);
+                }
+
                 unsafe {
-                    table_writer.finish(builder, |_table_writer| {});
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_traversal_order) =
+                            prepared_traversal_order
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_traversal_order);
+                        }
+                        if let ::core::option::Option::Some(prepared_block_map) = prepared_block_map
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_block_map);
+                        }
+                        if let ::core::option::Option::Some(prepared_dim_metadata) =
+                            prepared_dim_metadata
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_dim_metadata);
+                        }
+                    });
                 }
                 builder.current_offset()
             }
@@ -929,7 +2720,12 @@ mod root {
                 &self,
                 builder: &mut ::planus::Builder,
             ) -> ::planus::Offset<SparsityParameters> {
-                SparsityParameters::create(builder)
+                SparsityParameters::create(
+                    builder,
+                    &self.traversal_order,
+                    &self.block_map,
+                    &self.dim_metadata,
+                )
             }
         }
 
@@ -941,6 +2737,67 @@ mod root {
         pub struct SparsityParametersBuilder<State>(State);
 
         impl SparsityParametersBuilder<()> {
+            /// Setter for the [`traversal_order` field](SparsityParameters#structfield.traversal_order).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn traversal_order<T0>(self, value: T0) -> SparsityParametersBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+            {
+                SparsityParametersBuilder((value,))
+            }
+
+            /// Sets the [`traversal_order` field](SparsityParameters#structfield.traversal_order) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn traversal_order_as_null(self) -> SparsityParametersBuilder<((),)> {
+                self.traversal_order(())
+            }
+        }
+
+        impl<T0> SparsityParametersBuilder<(T0,)> {
+            /// Setter for the [`block_map` field](SparsityParameters#structfield.block_map).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn block_map<T1>(self, value: T1) -> SparsityParametersBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+            {
+                let (v0,) = self.0;
+                SparsityParametersBuilder((v0, value))
+            }
+
+            /// Sets the [`block_map` field](SparsityParameters#structfield.block_map) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn block_map_as_null(self) -> SparsityParametersBuilder<(T0, ())> {
+                self.block_map(())
+            }
+        }
+
+        impl<T0, T1> SparsityParametersBuilder<(T0, T1)> {
+            /// Setter for the [`dim_metadata` field](SparsityParameters#structfield.dim_metadata).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn dim_metadata<T2>(self, value: T2) -> SparsityParametersBuilder<(T0, T1, T2)>
+            where
+                T2: ::planus::WriteAsOptional<
+                    ::planus::Offset<[::planus::Offset<self::DimensionMetadata>]>,
+                >,
+            {
+                let (v0, v1) = self.0;
+                SparsityParametersBuilder((v0, v1, value))
+            }
+
+            /// Sets the [`dim_metadata` field](SparsityParameters#structfield.dim_metadata) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn dim_metadata_as_null(self) -> SparsityParametersBuilder<(T0, T1, ())> {
+                self.dim_metadata(())
+            }
+        }
+
+        impl<T0, T1, T2> SparsityParametersBuilder<(T0, T1, T2)> {
             /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [SparsityParameters].
             #[inline]
             pub fn finish(
@@ -954,7 +2811,15 @@ mod root {
             }
         }
 
-        impl ::planus::WriteAs<::planus::Offset<SparsityParameters>> for SparsityParametersBuilder<()> {
+        impl<
+                T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+                T1: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+                T2: ::planus::WriteAsOptional<
+                    ::planus::Offset<[::planus::Offset<self::DimensionMetadata>]>,
+                >,
+            > ::planus::WriteAs<::planus::Offset<SparsityParameters>>
+            for SparsityParametersBuilder<(T0, T1, T2)>
+        {
             type Prepared = ::planus::Offset<SparsityParameters>;
 
             #[inline]
@@ -966,8 +2831,14 @@ mod root {
             }
         }
 
-        impl ::planus::WriteAsOptional<::planus::Offset<SparsityParameters>>
-            for SparsityParametersBuilder<()>
+        impl<
+                T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+                T1: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+                T2: ::planus::WriteAsOptional<
+                    ::planus::Offset<[::planus::Offset<self::DimensionMetadata>]>,
+                >,
+            > ::planus::WriteAsOptional<::planus::Offset<SparsityParameters>>
+            for SparsityParametersBuilder<(T0, T1, T2)>
         {
             type Prepared = ::planus::Offset<SparsityParameters>;
 
@@ -980,13 +2851,22 @@ mod root {
             }
         }
 
-        impl ::planus::WriteAsOffset<SparsityParameters> for SparsityParametersBuilder<()> {
+        impl<
+                T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+                T1: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+                T2: ::planus::WriteAsOptional<
+                    ::planus::Offset<[::planus::Offset<self::DimensionMetadata>]>,
+                >,
+            > ::planus::WriteAsOffset<SparsityParameters>
+            for SparsityParametersBuilder<(T0, T1, T2)>
+        {
             #[inline]
             fn prepare(
                 &self,
                 builder: &mut ::planus::Builder,
             ) -> ::planus::Offset<SparsityParameters> {
-                SparsityParameters::create(builder)
+                let (v0, v1, v2) = &self.0;
+                SparsityParameters::create(builder, v0, v1, v2)
             }
         }
 
@@ -994,12 +2874,53 @@ mod root {
         #[derive(Copy, Clone)]
         pub struct SparsityParametersRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
 
-        impl<'a> SparsityParametersRef<'a> {}
+        impl<'a> SparsityParametersRef<'a> {
+            /// Getter for the [`traversal_order` field](SparsityParameters#structfield.traversal_order).
+            #[inline]
+            pub fn traversal_order(
+                &self,
+            ) -> ::planus::Result<::core::option::Option<::planus::Vector<'a, i32>>> {
+                self.0.access(0, "SparsityParameters", "traversal_order")
+            }
+
+            /// Getter for the [`block_map` field](SparsityParameters#structfield.block_map).
+            #[inline]
+            pub fn block_map(
+                &self,
+            ) -> ::planus::Result<::core::option::Option<::planus::Vector<'a, i32>>> {
+                self.0.access(1, "SparsityParameters", "block_map")
+            }
+
+            /// Getter for the [`dim_metadata` field](SparsityParameters#structfield.dim_metadata).
+            #[inline]
+            pub fn dim_metadata(
+                &self,
+            ) -> ::planus::Result<
+                ::core::option::Option<
+                    ::planus::Vector<'a, ::planus::Result<self::DimensionMetadataRef<'a>>>,
+                >,
+            > {
+                self.0.access(2, "SparsityParameters", "dim_metadata")
+            }
+        }
 
         impl<'a> ::core::fmt::Debug for SparsityParametersRef<'a> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let mut f = f.debug_struct("SparsityParametersRef");
-
+                if let ::core::option::Option::Some(field_traversal_order) =
+                    self.traversal_order().transpose()
+                {
+                    f.field("traversal_order", &field_traversal_order);
+                }
+                if let ::core::option::Option::Some(field_block_map) = self.block_map().transpose()
+                {
+                    f.field("block_map", &field_block_map);
+                }
+                if let ::core::option::Option::Some(field_dim_metadata) =
+                    self.dim_metadata().transpose()
+                {
+                    f.field("dim_metadata", &field_dim_metadata);
+                }
                 f.finish()
             }
         }
@@ -1007,8 +2928,29 @@ mod root {
         impl<'a> ::core::convert::TryFrom<SparsityParametersRef<'a>> for SparsityParameters {
             type Error = ::planus::Error;
 
-            fn try_from(_value: SparsityParametersRef<'a>) -> ::planus::Result<Self> {
-                ::core::result::Result::Ok(Self {})
+            #[allow(unreachable_code)]
+            fn try_from(value: SparsityParametersRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    traversal_order: if let ::core::option::Option::Some(traversal_order) =
+                        value.traversal_order()?
+                    {
+                        ::core::option::Option::Some(traversal_order.to_vec()?)
+                    } else {
+                        ::core::option::Option::None
+                    },
+                    block_map: if let ::core::option::Option::Some(block_map) = value.block_map()? {
+                        ::core::option::Option::Some(block_map.to_vec()?)
+                    } else {
+                        ::core::option::Option::None
+                    },
+                    dim_metadata: if let ::core::option::Option::Some(dim_metadata) =
+                        value.dim_metadata()?
+                    {
+                        ::core::option::Option::Some(dim_metadata.to_vec_result()?)
+                    } else {
+                        ::core::option::Option::None
+                    },
+                })
             }
         }
 
@@ -1088,7 +3030,7 @@ mod root {
         /// The table `Tensor` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `Tensor` in the file `schema/tflite.fbs:62`
+        /// * Table `Tensor` in the file `schema/tflite.fbs:104`
         #[derive(Clone, Debug, PartialEq, PartialOrd, ::serde::Serialize, ::serde::Deserialize)]
         pub struct Tensor {
             /// The field `shape` in the table `Tensor`
@@ -1827,7 +3769,7 @@ mod root {
         /// The enum `BuiltinOperator` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Enum `BuiltinOperator` in the file `schema/tflite.fbs:79`
+        /// * Enum `BuiltinOperator` in the file `schema/tflite.fbs:121`
         #[derive(
             Copy,
             Clone,
@@ -3041,14 +4983,14 @@ mod root {
         /// The union `BuiltinOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Union `BuiltinOptions` in the file `schema/tflite.fbs:293`
+        /// * Union `BuiltinOptions` in the file `schema/tflite.fbs:336`
         #[derive(Clone, Debug, PartialEq, PartialOrd, ::serde::Serialize, ::serde::Deserialize)]
         pub enum BuiltinOptions {
             /// The variant `Conv2DOptions` in the union `BuiltinOptions`
             Conv2DOptions(::planus::alloc::boxed::Box<self::Conv2DOptions>),
 
             /// The variant `DepthwiseConv2DOptions` in the union `BuiltinOptions`
-            DepthwiseConv2DOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            DepthwiseConv2DOptions(::planus::alloc::boxed::Box<self::DepthwiseConv2DOptions>),
 
             /// The variant `ConcatEmbeddingsOptions` in the union `BuiltinOptions`
             ConcatEmbeddingsOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3072,10 +5014,10 @@ mod root {
             SoftmaxOptions(::planus::alloc::boxed::Box<self::SoftmaxOptions>),
 
             /// The variant `ConcatenationOptions` in the union `BuiltinOptions`
-            ConcatenationOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            ConcatenationOptions(::planus::alloc::boxed::Box<self::ConcatenationOptions>),
 
             /// The variant `AddOptions` in the union `BuiltinOptions`
-            AddOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            AddOptions(::planus::alloc::boxed::Box<self::AddOptions>),
 
             /// The variant `L2NormOptions` in the union `BuiltinOptions`
             L2NormOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3087,7 +5029,7 @@ mod root {
             LstmOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `ResizeBilinearOptions` in the union `BuiltinOptions`
-            ResizeBilinearOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            ResizeBilinearOptions(::planus::alloc::boxed::Box<self::ResizeBilinearOptions>),
 
             /// The variant `CallOptions` in the union `BuiltinOptions`
             CallOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3099,40 +5041,40 @@ mod root {
             SkipGramOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `SpaceToDepthOptions` in the union `BuiltinOptions`
-            SpaceToDepthOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            SpaceToDepthOptions(::planus::alloc::boxed::Box<self::SpaceToDepthOptions>),
 
             /// The variant `EmbeddingLookupSparseOptions` in the union `BuiltinOptions`
             EmbeddingLookupSparseOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `MulOptions` in the union `BuiltinOptions`
-            MulOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            MulOptions(::planus::alloc::boxed::Box<self::MulOptions>),
 
             /// The variant `PadOptions` in the union `BuiltinOptions`
-            PadOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            PadOptions(::planus::alloc::boxed::Box<self::PadOptions>),
 
             /// The variant `GatherOptions` in the union `BuiltinOptions`
-            GatherOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            GatherOptions(::planus::alloc::boxed::Box<self::GatherOptions>),
 
             /// The variant `BatchToSpaceNDOptions` in the union `BuiltinOptions`
-            BatchToSpaceNdOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            BatchToSpaceNdOptions(::planus::alloc::boxed::Box<self::BatchToSpaceNdOptions>),
 
             /// The variant `SpaceToBatchNDOptions` in the union `BuiltinOptions`
-            SpaceToBatchNdOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            SpaceToBatchNdOptions(::planus::alloc::boxed::Box<self::SpaceToBatchNdOptions>),
 
             /// The variant `TransposeOptions` in the union `BuiltinOptions`
-            TransposeOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            TransposeOptions(::planus::alloc::boxed::Box<self::TransposeOptions>),
 
             /// The variant `ReducerOptions` in the union `BuiltinOptions`
-            ReducerOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            ReducerOptions(::planus::alloc::boxed::Box<self::ReducerOptions>),
 
             /// The variant `SubOptions` in the union `BuiltinOptions`
-            SubOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            SubOptions(::planus::alloc::boxed::Box<self::SubOptions>),
 
             /// The variant `DivOptions` in the union `BuiltinOptions`
-            DivOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            DivOptions(::planus::alloc::boxed::Box<self::DivOptions>),
 
             /// The variant `SqueezeOptions` in the union `BuiltinOptions`
-            SqueezeOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            SqueezeOptions(::planus::alloc::boxed::Box<self::SqueezeOptions>),
 
             /// The variant `SequenceRNNOptions` in the union `BuiltinOptions`
             SequenceRnnOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3141,16 +5083,16 @@ mod root {
             StridedSliceOptions(::planus::alloc::boxed::Box<self::StridedSliceOptions>),
 
             /// The variant `ExpOptions` in the union `BuiltinOptions`
-            ExpOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            ExpOptions(::planus::alloc::boxed::Box<self::ExpOptions>),
 
             /// The variant `TopKV2Options` in the union `BuiltinOptions`
             TopKv2Options(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `SplitOptions` in the union `BuiltinOptions`
-            SplitOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            SplitOptions(::planus::alloc::boxed::Box<self::SplitOptions>),
 
             /// The variant `LogSoftmaxOptions` in the union `BuiltinOptions`
-            LogSoftmaxOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            LogSoftmaxOptions(::planus::alloc::boxed::Box<self::LogSoftmaxOptions>),
 
             /// The variant `CastOptions` in the union `BuiltinOptions`
             CastOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3159,7 +5101,7 @@ mod root {
             DequantizeOptions(::planus::alloc::boxed::Box<self::DequantizeOptions>),
 
             /// The variant `MaximumMinimumOptions` in the union `BuiltinOptions`
-            MaximumMinimumOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            MaximumMinimumOptions(::planus::alloc::boxed::Box<self::MaximumMinimumOptions>),
 
             /// The variant `ArgMaxOptions` in the union `BuiltinOptions`
             ArgMaxOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3171,7 +5113,7 @@ mod root {
             NegOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `PadV2Options` in the union `BuiltinOptions`
-            PadV2Options(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            PadV2Options(::planus::alloc::boxed::Box<self::PadV2Options>),
 
             /// The variant `GreaterOptions` in the union `BuiltinOptions`
             GreaterOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3186,10 +5128,10 @@ mod root {
             SelectOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `SliceOptions` in the union `BuiltinOptions`
-            SliceOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            SliceOptions(::planus::alloc::boxed::Box<self::SliceOptions>),
 
             /// The variant `TransposeConvOptions` in the union `BuiltinOptions`
-            TransposeConvOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            TransposeConvOptions(::planus::alloc::boxed::Box<self::TransposeConvOptions>),
 
             /// The variant `SparseToDenseOptions` in the union `BuiltinOptions`
             SparseToDenseOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3198,7 +5140,7 @@ mod root {
             TileOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `ExpandDimsOptions` in the union `BuiltinOptions`
-            ExpandDimsOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            ExpandDimsOptions(::planus::alloc::boxed::Box<self::ExpandDimsOptions>),
 
             /// The variant `EqualOptions` in the union `BuiltinOptions`
             EqualOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3234,7 +5176,7 @@ mod root {
             LogicalNotOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `UnpackOptions` in the union `BuiltinOptions`
-            UnpackOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            UnpackOptions(::planus::alloc::boxed::Box<self::UnpackOptions>),
 
             /// The variant `FloorDivOptions` in the union `BuiltinOptions`
             FloorDivOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3264,13 +5206,15 @@ mod root {
             RangeOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `ResizeNearestNeighborOptions` in the union `BuiltinOptions`
-            ResizeNearestNeighborOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            ResizeNearestNeighborOptions(
+                ::planus::alloc::boxed::Box<self::ResizeNearestNeighborOptions>,
+            ),
 
             /// The variant `LeakyReluOptions` in the union `BuiltinOptions`
-            LeakyReluOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            LeakyReluOptions(::planus::alloc::boxed::Box<self::LeakyReluOptions>),
 
             /// The variant `SquaredDifferenceOptions` in the union `BuiltinOptions`
-            SquaredDifferenceOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            SquaredDifferenceOptions(::planus::alloc::boxed::Box<self::SquaredDifferenceOptions>),
 
             /// The variant `MirrorPadOptions` in the union `BuiltinOptions`
             MirrorPadOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3279,7 +5223,7 @@ mod root {
             AbsOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
 
             /// The variant `SplitVOptions` in the union `BuiltinOptions`
-            SplitVOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+            SplitVOptions(::planus::alloc::boxed::Box<self::SplitVOptions>),
 
             /// The variant `UniqueOptions` in the union `BuiltinOptions`
             UniqueOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
@@ -3310,6 +5254,117 @@ mod root {
 
             /// The variant `QuantizeOptions` in the union `BuiltinOptions`
             QuantizeOptions(::planus::alloc::boxed::Box<self::QuantizeOptions>),
+
+            /// The variant `MatrixSetDiagOptions` in the union `BuiltinOptions`
+            MatrixSetDiagOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `HardSwishOptions` in the union `BuiltinOptions`
+            HardSwishOptions(::planus::alloc::boxed::Box<self::HardSwishOptions>),
+
+            /// The variant `IfOptions` in the union `BuiltinOptions`
+            IfOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `WhileOptions` in the union `BuiltinOptions`
+            WhileOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `DepthToSpaceOptions` in the union `BuiltinOptions`
+            DepthToSpaceOptions(::planus::alloc::boxed::Box<self::DepthToSpaceOptions>),
+
+            /// The variant `NonMaxSuppressionV4Options` in the union `BuiltinOptions`
+            NonMaxSuppressionV4Options(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `NonMaxSuppressionV5Options` in the union `BuiltinOptions`
+            NonMaxSuppressionV5Options(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `ScatterNdOptions` in the union `BuiltinOptions`
+            ScatterNdOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `SelectV2Options` in the union `BuiltinOptions`
+            SelectV2Options(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `DensifyOptions` in the union `BuiltinOptions`
+            DensifyOptions(::planus::alloc::boxed::Box<self::DensifyOptions>),
+
+            /// The variant `SegmentSumOptions` in the union `BuiltinOptions`
+            SegmentSumOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `BatchMatMulOptions` in the union `BuiltinOptions`
+            BatchMatMulOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `CumsumOptions` in the union `BuiltinOptions`
+            CumsumOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `CallOnceOptions` in the union `BuiltinOptions`
+            CallOnceOptions(::planus::alloc::boxed::Box<self::CallOnceOptions>),
+
+            /// The variant `BroadcastToOptions` in the union `BuiltinOptions`
+            BroadcastToOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `Rfft2dOptions` in the union `BuiltinOptions`
+            Rfft2dOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `Conv3DOptions` in the union `BuiltinOptions`
+            Conv3DOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `HashtableOptions` in the union `BuiltinOptions`
+            HashtableOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `HashtableFindOptions` in the union `BuiltinOptions`
+            HashtableFindOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `HashtableImportOptions` in the union `BuiltinOptions`
+            HashtableImportOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `HashtableSizeOptions` in the union `BuiltinOptions`
+            HashtableSizeOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `VarHandleOptions` in the union `BuiltinOptions`
+            VarHandleOptions(::planus::alloc::boxed::Box<self::VarHandleOptions>),
+
+            /// The variant `ReadVariableOptions` in the union `BuiltinOptions`
+            ReadVariableOptions(::planus::alloc::boxed::Box<self::ReadVariableOptions>),
+
+            /// The variant `AssignVariableOptions` in the union `BuiltinOptions`
+            AssignVariableOptions(::planus::alloc::boxed::Box<self::AssignVariableOptions>),
+
+            /// The variant `RandomOptions` in the union `BuiltinOptions`
+            RandomOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `BucketizeOptions` in the union `BuiltinOptions`
+            BucketizeOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `GeluOptions` in the union `BuiltinOptions`
+            GeluOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `DynamicUpdateSliceOptions` in the union `BuiltinOptions`
+            DynamicUpdateSliceOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `UnsortedSegmentProdOptions` in the union `BuiltinOptions`
+            UnsortedSegmentProdOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `UnsortedSegmentMaxOptions` in the union `BuiltinOptions`
+            UnsortedSegmentMaxOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `UnsortedSegmentMinOptions` in the union `BuiltinOptions`
+            UnsortedSegmentMinOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `UnsortedSegmentSumOptions` in the union `BuiltinOptions`
+            UnsortedSegmentSumOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `ATan2Options` in the union `BuiltinOptions`
+            ATan2Options(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `SignOptions` in the union `BuiltinOptions`
+            SignOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `BitcastOptions` in the union `BuiltinOptions`
+            BitcastOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `BitwiseXorOptions` in the union `BuiltinOptions`
+            BitwiseXorOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
+
+            /// The variant `RightShiftOptions` in the union `BuiltinOptions`
+            RightShiftOptions(::planus::alloc::boxed::Box<self::UnmodelledOptions>),
         }
 
         impl BuiltinOptions {
@@ -3330,7 +5385,7 @@ mod root {
             #[inline]
             pub fn create_depthwise_conv2_d_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::DepthwiseConv2DOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(2, value.prepare(builder).downcast())
             }
@@ -3394,7 +5449,7 @@ mod root {
             #[inline]
             pub fn create_concatenation_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::ConcatenationOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(10, value.prepare(builder).downcast())
             }
@@ -3402,7 +5457,7 @@ mod root {
             #[inline]
             pub fn create_add_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::AddOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(11, value.prepare(builder).downcast())
             }
@@ -3434,7 +5489,7 @@ mod root {
             #[inline]
             pub fn create_resize_bilinear_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::ResizeBilinearOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(15, value.prepare(builder).downcast())
             }
@@ -3466,7 +5521,7 @@ mod root {
             #[inline]
             pub fn create_space_to_depth_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::SpaceToDepthOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(19, value.prepare(builder).downcast())
             }
@@ -3482,7 +5537,7 @@ mod root {
             #[inline]
             pub fn create_mul_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::MulOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(21, value.prepare(builder).downcast())
             }
@@ -3490,7 +5545,7 @@ mod root {
             #[inline]
             pub fn create_pad_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::PadOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(22, value.prepare(builder).downcast())
             }
@@ -3498,7 +5553,7 @@ mod root {
             #[inline]
             pub fn create_gather_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::GatherOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(23, value.prepare(builder).downcast())
             }
@@ -3506,7 +5561,7 @@ mod root {
             #[inline]
             pub fn create_batch_to_space_nd_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::BatchToSpaceNdOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(24, value.prepare(builder).downcast())
             }
@@ -3514,7 +5569,7 @@ mod root {
             #[inline]
             pub fn create_space_to_batch_nd_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::SpaceToBatchNdOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(25, value.prepare(builder).downcast())
             }
@@ -3522,7 +5577,7 @@ mod root {
             #[inline]
             pub fn create_transpose_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::TransposeOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(26, value.prepare(builder).downcast())
             }
@@ -3530,7 +5585,7 @@ mod root {
             #[inline]
             pub fn create_reducer_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::ReducerOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(27, value.prepare(builder).downcast())
             }
@@ -3538,7 +5593,7 @@ mod root {
             #[inline]
             pub fn create_sub_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::SubOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(28, value.prepare(builder).downcast())
             }
@@ -3546,7 +5601,7 @@ mod root {
             #[inline]
             pub fn create_div_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::DivOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(29, value.prepare(builder).downcast())
             }
@@ -3554,7 +5609,7 @@ mod root {
             #[inline]
             pub fn create_squeeze_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::SqueezeOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(30, value.prepare(builder).downcast())
             }
@@ -3578,7 +5633,7 @@ mod root {
             #[inline]
             pub fn create_exp_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::ExpOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(33, value.prepare(builder).downcast())
             }
@@ -3594,7 +5649,7 @@ mod root {
             #[inline]
             pub fn create_split_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::SplitOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(35, value.prepare(builder).downcast())
             }
@@ -3602,7 +5657,7 @@ mod root {
             #[inline]
             pub fn create_log_softmax_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::LogSoftmaxOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(36, value.prepare(builder).downcast())
             }
@@ -3626,7 +5681,7 @@ mod root {
             #[inline]
             pub fn create_maximum_minimum_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::MaximumMinimumOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(39, value.prepare(builder).downcast())
             }
@@ -3658,7 +5713,7 @@ mod root {
             #[inline]
             pub fn create_pad_v2_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::PadV2Options>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(43, value.prepare(builder).downcast())
             }
@@ -3698,7 +5753,7 @@ mod root {
             #[inline]
             pub fn create_slice_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::SliceOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(48, value.prepare(builder).downcast())
             }
@@ -3706,7 +5761,7 @@ mod root {
             #[inline]
             pub fn create_transpose_conv_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::TransposeConvOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(49, value.prepare(builder).downcast())
             }
@@ -3730,7 +5785,7 @@ mod root {
             #[inline]
             pub fn create_expand_dims_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::ExpandDimsOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(52, value.prepare(builder).downcast())
             }
@@ -3826,7 +5881,7 @@ mod root {
             #[inline]
             pub fn create_unpack_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::UnpackOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(64, value.prepare(builder).downcast())
             }
@@ -3906,7 +5961,7 @@ mod root {
             #[inline]
             pub fn create_resize_nearest_neighbor_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::ResizeNearestNeighborOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(74, value.prepare(builder).downcast())
             }
@@ -3914,7 +5969,7 @@ mod root {
             #[inline]
             pub fn create_leaky_relu_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::LeakyReluOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(75, value.prepare(builder).downcast())
             }
@@ -3922,7 +5977,7 @@ mod root {
             #[inline]
             pub fn create_squared_difference_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::SquaredDifferenceOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(76, value.prepare(builder).downcast())
             }
@@ -3946,7 +6001,7 @@ mod root {
             #[inline]
             pub fn create_split_v_options(
                 builder: &mut ::planus::Builder,
-                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                value: impl ::planus::WriteAsOffset<self::SplitVOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(79, value.prepare(builder).downcast())
             }
@@ -4029,6 +6084,302 @@ mod root {
                 value: impl ::planus::WriteAsOffset<self::QuantizeOptions>,
             ) -> ::planus::UnionOffset<Self> {
                 ::planus::UnionOffset::new(89, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_matrix_set_diag_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(90, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_hard_swish_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::HardSwishOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(91, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_if_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(92, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_while_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(93, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_depth_to_space_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::DepthToSpaceOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(94, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_non_max_suppression_v4_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(95, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_non_max_suppression_v5_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(96, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_scatter_nd_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(97, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_select_v2_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(98, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_densify_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::DensifyOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(99, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_segment_sum_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(100, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_batch_mat_mul_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(101, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_cumsum_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(102, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_call_once_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::CallOnceOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(103, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_broadcast_to_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(104, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_rfft2d_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(105, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_conv3_d_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(106, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_hashtable_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(107, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_hashtable_find_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(108, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_hashtable_import_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(109, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_hashtable_size_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(110, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_var_handle_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::VarHandleOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(111, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_read_variable_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::ReadVariableOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(112, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_assign_variable_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::AssignVariableOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(113, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_random_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(114, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_bucketize_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(115, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_gelu_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(116, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_dynamic_update_slice_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(117, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_unsorted_segment_prod_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(118, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_unsorted_segment_max_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(119, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_unsorted_segment_min_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(120, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_unsorted_segment_sum_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(121, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_a_tan2_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(122, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_sign_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(123, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_bitcast_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(124, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_bitwise_xor_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(125, value.prepare(builder).downcast())
+            }
+
+            #[inline]
+            pub fn create_right_shift_options(
+                builder: &mut ::planus::Builder,
+                value: impl ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            ) -> ::planus::UnionOffset<Self> {
+                ::planus::UnionOffset::new(126, value.prepare(builder).downcast())
             }
         }
 
@@ -4197,6 +6548,87 @@ mod root {
                         Self::create_matrix_diag_options(builder, value)
                     }
                     Self::QuantizeOptions(value) => Self::create_quantize_options(builder, value),
+                    Self::MatrixSetDiagOptions(value) => {
+                        Self::create_matrix_set_diag_options(builder, value)
+                    }
+                    Self::HardSwishOptions(value) => {
+                        Self::create_hard_swish_options(builder, value)
+                    }
+                    Self::IfOptions(value) => Self::create_if_options(builder, value),
+                    Self::WhileOptions(value) => Self::create_while_options(builder, value),
+                    Self::DepthToSpaceOptions(value) => {
+                        Self::create_depth_to_space_options(builder, value)
+                    }
+                    Self::NonMaxSuppressionV4Options(value) => {
+                        Self::create_non_max_suppression_v4_options(builder, value)
+                    }
+                    Self::NonMaxSuppressionV5Options(value) => {
+                        Self::create_non_max_suppression_v5_options(builder, value)
+                    }
+                    Self::ScatterNdOptions(value) => {
+                        Self::create_scatter_nd_options(builder, value)
+                    }
+                    Self::SelectV2Options(value) => Self::create_select_v2_options(builder, value),
+                    Self::DensifyOptions(value) => Self::create_densify_options(builder, value),
+                    Self::SegmentSumOptions(value) => {
+                        Self::create_segment_sum_options(builder, value)
+                    }
+                    Self::BatchMatMulOptions(value) => {
+                        Self::create_batch_mat_mul_options(builder, value)
+                    }
+                    Self::CumsumOptions(value) => Self::create_cumsum_options(builder, value),
+                    Self::CallOnceOptions(value) => Self::create_call_once_options(builder, value),
+                    Self::BroadcastToOptions(value) => {
+                        Self::create_broadcast_to_options(builder, value)
+                    }
+                    Self::Rfft2dOptions(value) => Self::create_rfft2d_options(builder, value),
+                    Self::Conv3DOptions(value) => Self::create_conv3_d_options(builder, value),
+                    Self::HashtableOptions(value) => Self::create_hashtable_options(builder, value),
+                    Self::HashtableFindOptions(value) => {
+                        Self::create_hashtable_find_options(builder, value)
+                    }
+                    Self::HashtableImportOptions(value) => {
+                        Self::create_hashtable_import_options(builder, value)
+                    }
+                    Self::HashtableSizeOptions(value) => {
+                        Self::create_hashtable_size_options(builder, value)
+                    }
+                    Self::VarHandleOptions(value) => {
+                        Self::create_var_handle_options(builder, value)
+                    }
+                    Self::ReadVariableOptions(value) => {
+                        Self::create_read_variable_options(builder, value)
+                    }
+                    Self::AssignVariableOptions(value) => {
+                        Self::create_assign_variable_options(builder, value)
+                    }
+                    Self::RandomOptions(value) => Self::create_random_options(builder, value),
+                    Self::BucketizeOptions(value) => Self::create_bucketize_options(builder, value),
+                    Self::GeluOptions(value) => Self::create_gelu_options(builder, value),
+                    Self::DynamicUpdateSliceOptions(value) => {
+                        Self::create_dynamic_update_slice_options(builder, value)
+                    }
+                    Self::UnsortedSegmentProdOptions(value) => {
+                        Self::create_unsorted_segment_prod_options(builder, value)
+                    }
+                    Self::UnsortedSegmentMaxOptions(value) => {
+                        Self::create_unsorted_segment_max_options(builder, value)
+                    }
+                    Self::UnsortedSegmentMinOptions(value) => {
+                        Self::create_unsorted_segment_min_options(builder, value)
+                    }
+                    Self::UnsortedSegmentSumOptions(value) => {
+                        Self::create_unsorted_segment_sum_options(builder, value)
+                    }
+                    Self::ATan2Options(value) => Self::create_a_tan2_options(builder, value),
+                    Self::SignOptions(value) => Self::create_sign_options(builder, value),
+                    Self::BitcastOptions(value) => Self::create_bitcast_options(builder, value),
+                    Self::BitwiseXorOptions(value) => {
+                        Self::create_bitwise_xor_options(builder, value)
+                    }
+                    Self::RightShiftOptions(value) => {
+                        Self::create_right_shift_options(builder, value)
+                    }
                 }
             }
         }
@@ -4238,7 +6670,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<2, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::DepthwiseConv2DOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4334,7 +6766,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<10, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::ConcatenationOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4346,7 +6778,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<11, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::AddOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4394,7 +6826,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<15, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::ResizeBilinearOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4442,7 +6874,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<19, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::SpaceToDepthOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4466,7 +6898,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<21, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::MulOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4478,7 +6910,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<22, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::PadOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4490,7 +6922,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<23, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::GatherOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4502,7 +6934,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<24, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::BatchToSpaceNdOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4514,7 +6946,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<25, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::SpaceToBatchNdOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4526,7 +6958,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<26, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::TransposeOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4538,7 +6970,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<27, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::ReducerOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4550,7 +6982,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<28, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::SubOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4562,7 +6994,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<29, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::DivOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4574,7 +7006,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<30, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::SqueezeOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4610,7 +7042,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<33, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::ExpOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4634,7 +7066,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<35, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::SplitOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4646,7 +7078,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<36, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::LogSoftmaxOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4682,7 +7114,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<39, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::MaximumMinimumOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4730,7 +7162,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<43, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::PadV2Options>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4790,7 +7222,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<48, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::SliceOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4802,7 +7234,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<49, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::TransposeConvOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4838,7 +7270,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<52, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::ExpandDimsOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -4982,7 +7414,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<64, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::UnpackOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -5102,7 +7534,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<74, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::ResizeNearestNeighborOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -5114,7 +7546,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<75, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::LeakyReluOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -5126,7 +7558,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<76, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::SquaredDifferenceOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -5162,7 +7594,7 @@ mod root {
                 value: T,
             ) -> BuiltinOptionsBuilder<::planus::Initialized<79, T>>
             where
-                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+                T: ::planus::WriteAsOffset<self::SplitVOptions>,
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
@@ -5286,6 +7718,450 @@ mod root {
             {
                 BuiltinOptionsBuilder(::planus::Initialized(value))
             }
+
+            /// Creates an instance of the [`MatrixSetDiagOptions` variant](BuiltinOptions#variant.MatrixSetDiagOptions).
+            #[inline]
+            pub fn matrix_set_diag_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<90, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`HardSwishOptions` variant](BuiltinOptions#variant.HardSwishOptions).
+            #[inline]
+            pub fn hard_swish_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<91, T>>
+            where
+                T: ::planus::WriteAsOffset<self::HardSwishOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`IfOptions` variant](BuiltinOptions#variant.IfOptions).
+            #[inline]
+            pub fn if_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<92, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`WhileOptions` variant](BuiltinOptions#variant.WhileOptions).
+            #[inline]
+            pub fn while_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<93, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`DepthToSpaceOptions` variant](BuiltinOptions#variant.DepthToSpaceOptions).
+            #[inline]
+            pub fn depth_to_space_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<94, T>>
+            where
+                T: ::planus::WriteAsOffset<self::DepthToSpaceOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`NonMaxSuppressionV4Options` variant](BuiltinOptions#variant.NonMaxSuppressionV4Options).
+            #[inline]
+            pub fn non_max_suppression_v4_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<95, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`NonMaxSuppressionV5Options` variant](BuiltinOptions#variant.NonMaxSuppressionV5Options).
+            #[inline]
+            pub fn non_max_suppression_v5_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<96, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`ScatterNdOptions` variant](BuiltinOptions#variant.ScatterNdOptions).
+            #[inline]
+            pub fn scatter_nd_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<97, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`SelectV2Options` variant](BuiltinOptions#variant.SelectV2Options).
+            #[inline]
+            pub fn select_v2_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<98, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`DensifyOptions` variant](BuiltinOptions#variant.DensifyOptions).
+            #[inline]
+            pub fn densify_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<99, T>>
+            where
+                T: ::planus::WriteAsOffset<self::DensifyOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`SegmentSumOptions` variant](BuiltinOptions#variant.SegmentSumOptions).
+            #[inline]
+            pub fn segment_sum_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<100, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`BatchMatMulOptions` variant](BuiltinOptions#variant.BatchMatMulOptions).
+            #[inline]
+            pub fn batch_mat_mul_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<101, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`CumsumOptions` variant](BuiltinOptions#variant.CumsumOptions).
+            #[inline]
+            pub fn cumsum_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<102, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`CallOnceOptions` variant](BuiltinOptions#variant.CallOnceOptions).
+            #[inline]
+            pub fn call_once_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<103, T>>
+            where
+                T: ::planus::WriteAsOffset<self::CallOnceOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`BroadcastToOptions` variant](BuiltinOptions#variant.BroadcastToOptions).
+            #[inline]
+            pub fn broadcast_to_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<104, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`Rfft2dOptions` variant](BuiltinOptions#variant.Rfft2dOptions).
+            #[inline]
+            pub fn rfft2d_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<105, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`Conv3DOptions` variant](BuiltinOptions#variant.Conv3DOptions).
+            #[inline]
+            pub fn conv3_d_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<106, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`HashtableOptions` variant](BuiltinOptions#variant.HashtableOptions).
+            #[inline]
+            pub fn hashtable_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<107, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`HashtableFindOptions` variant](BuiltinOptions#variant.HashtableFindOptions).
+            #[inline]
+            pub fn hashtable_find_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<108, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`HashtableImportOptions` variant](BuiltinOptions#variant.HashtableImportOptions).
+            #[inline]
+            pub fn hashtable_import_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<109, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`HashtableSizeOptions` variant](BuiltinOptions#variant.HashtableSizeOptions).
+            #[inline]
+            pub fn hashtable_size_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<110, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`VarHandleOptions` variant](BuiltinOptions#variant.VarHandleOptions).
+            #[inline]
+            pub fn var_handle_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<111, T>>
+            where
+                T: ::planus::WriteAsOffset<self::VarHandleOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`ReadVariableOptions` variant](BuiltinOptions#variant.ReadVariableOptions).
+            #[inline]
+            pub fn read_variable_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<112, T>>
+            where
+                T: ::planus::WriteAsOffset<self::ReadVariableOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`AssignVariableOptions` variant](BuiltinOptions#variant.AssignVariableOptions).
+            #[inline]
+            pub fn assign_variable_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<113, T>>
+            where
+                T: ::planus::WriteAsOffset<self::AssignVariableOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`RandomOptions` variant](BuiltinOptions#variant.RandomOptions).
+            #[inline]
+            pub fn random_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<114, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`BucketizeOptions` variant](BuiltinOptions#variant.BucketizeOptions).
+            #[inline]
+            pub fn bucketize_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<115, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`GeluOptions` variant](BuiltinOptions#variant.GeluOptions).
+            #[inline]
+            pub fn gelu_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<116, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`DynamicUpdateSliceOptions` variant](BuiltinOptions#variant.DynamicUpdateSliceOptions).
+            #[inline]
+            pub fn dynamic_update_slice_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<117, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`UnsortedSegmentProdOptions` variant](BuiltinOptions#variant.UnsortedSegmentProdOptions).
+            #[inline]
+            pub fn unsorted_segment_prod_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<118, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`UnsortedSegmentMaxOptions` variant](BuiltinOptions#variant.UnsortedSegmentMaxOptions).
+            #[inline]
+            pub fn unsorted_segment_max_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<119, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`UnsortedSegmentMinOptions` variant](BuiltinOptions#variant.UnsortedSegmentMinOptions).
+            #[inline]
+            pub fn unsorted_segment_min_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<120, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`UnsortedSegmentSumOptions` variant](BuiltinOptions#variant.UnsortedSegmentSumOptions).
+            #[inline]
+            pub fn unsorted_segment_sum_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<121, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`ATan2Options` variant](BuiltinOptions#variant.ATan2Options).
+            #[inline]
+            pub fn a_tan2_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<122, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`SignOptions` variant](BuiltinOptions#variant.SignOptions).
+            #[inline]
+            pub fn sign_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<123, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`BitcastOptions` variant](BuiltinOptions#variant.BitcastOptions).
+            #[inline]
+            pub fn bitcast_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<124, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`BitwiseXorOptions` variant](BuiltinOptions#variant.BitwiseXorOptions).
+            #[inline]
+            pub fn bitwise_xor_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<125, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
+
+            /// Creates an instance of the [`RightShiftOptions` variant](BuiltinOptions#variant.RightShiftOptions).
+            #[inline]
+            pub fn right_shift_options<T>(
+                self,
+                value: T,
+            ) -> BuiltinOptionsBuilder<::planus::Initialized<126, T>>
+            where
+                T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            {
+                BuiltinOptionsBuilder(::planus::Initialized(value))
+            }
         }
 
         impl<const N: u8, T> BuiltinOptionsBuilder<::planus::Initialized<N, T>> {
@@ -5332,7 +8208,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<2, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::DepthwiseConv2DOptions>,
         {
             #[inline]
             fn prepare(
@@ -5346,7 +8222,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<2, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::DepthwiseConv2DOptions>,
         {
             #[inline]
             fn prepare(
@@ -5548,7 +8424,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<10, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ConcatenationOptions>,
         {
             #[inline]
             fn prepare(
@@ -5562,7 +8438,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<10, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ConcatenationOptions>,
         {
             #[inline]
             fn prepare(
@@ -5575,7 +8451,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<11, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::AddOptions>,
         {
             #[inline]
             fn prepare(
@@ -5589,7 +8465,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<11, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::AddOptions>,
         {
             #[inline]
             fn prepare(
@@ -5683,7 +8559,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<15, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ResizeBilinearOptions>,
         {
             #[inline]
             fn prepare(
@@ -5697,7 +8573,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<15, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ResizeBilinearOptions>,
         {
             #[inline]
             fn prepare(
@@ -5791,7 +8667,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<19, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SpaceToDepthOptions>,
         {
             #[inline]
             fn prepare(
@@ -5805,7 +8681,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<19, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SpaceToDepthOptions>,
         {
             #[inline]
             fn prepare(
@@ -5845,7 +8721,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<21, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::MulOptions>,
         {
             #[inline]
             fn prepare(
@@ -5859,7 +8735,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<21, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::MulOptions>,
         {
             #[inline]
             fn prepare(
@@ -5872,7 +8748,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<22, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::PadOptions>,
         {
             #[inline]
             fn prepare(
@@ -5886,7 +8762,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<22, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::PadOptions>,
         {
             #[inline]
             fn prepare(
@@ -5899,7 +8775,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<23, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::GatherOptions>,
         {
             #[inline]
             fn prepare(
@@ -5913,7 +8789,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<23, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::GatherOptions>,
         {
             #[inline]
             fn prepare(
@@ -5926,7 +8802,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<24, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::BatchToSpaceNdOptions>,
         {
             #[inline]
             fn prepare(
@@ -5940,7 +8816,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<24, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::BatchToSpaceNdOptions>,
         {
             #[inline]
             fn prepare(
@@ -5953,7 +8829,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<25, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SpaceToBatchNdOptions>,
         {
             #[inline]
             fn prepare(
@@ -5967,7 +8843,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<25, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SpaceToBatchNdOptions>,
         {
             #[inline]
             fn prepare(
@@ -5980,7 +8856,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<26, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::TransposeOptions>,
         {
             #[inline]
             fn prepare(
@@ -5994,7 +8870,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<26, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::TransposeOptions>,
         {
             #[inline]
             fn prepare(
@@ -6007,7 +8883,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<27, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ReducerOptions>,
         {
             #[inline]
             fn prepare(
@@ -6021,7 +8897,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<27, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ReducerOptions>,
         {
             #[inline]
             fn prepare(
@@ -6034,7 +8910,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<28, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SubOptions>,
         {
             #[inline]
             fn prepare(
@@ -6048,7 +8924,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<28, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SubOptions>,
         {
             #[inline]
             fn prepare(
@@ -6061,7 +8937,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<29, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::DivOptions>,
         {
             #[inline]
             fn prepare(
@@ -6075,7 +8951,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<29, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::DivOptions>,
         {
             #[inline]
             fn prepare(
@@ -6088,7 +8964,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<30, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SqueezeOptions>,
         {
             #[inline]
             fn prepare(
@@ -6102,7 +8978,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<30, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SqueezeOptions>,
         {
             #[inline]
             fn prepare(
@@ -6169,7 +9045,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<33, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ExpOptions>,
         {
             #[inline]
             fn prepare(
@@ -6183,7 +9059,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<33, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ExpOptions>,
         {
             #[inline]
             fn prepare(
@@ -6223,7 +9099,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<35, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SplitOptions>,
         {
             #[inline]
             fn prepare(
@@ -6237,7 +9113,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<35, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SplitOptions>,
         {
             #[inline]
             fn prepare(
@@ -6250,7 +9126,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<36, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::LogSoftmaxOptions>,
         {
             #[inline]
             fn prepare(
@@ -6264,7 +9140,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<36, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::LogSoftmaxOptions>,
         {
             #[inline]
             fn prepare(
@@ -6331,7 +9207,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<39, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::MaximumMinimumOptions>,
         {
             #[inline]
             fn prepare(
@@ -6345,7 +9221,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<39, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::MaximumMinimumOptions>,
         {
             #[inline]
             fn prepare(
@@ -6439,7 +9315,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<43, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::PadV2Options>,
         {
             #[inline]
             fn prepare(
@@ -6453,7 +9329,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<43, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::PadV2Options>,
         {
             #[inline]
             fn prepare(
@@ -6574,7 +9450,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<48, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SliceOptions>,
         {
             #[inline]
             fn prepare(
@@ -6588,7 +9464,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<48, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SliceOptions>,
         {
             #[inline]
             fn prepare(
@@ -6601,7 +9477,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<49, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::TransposeConvOptions>,
         {
             #[inline]
             fn prepare(
@@ -6615,7 +9491,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<49, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::TransposeConvOptions>,
         {
             #[inline]
             fn prepare(
@@ -6682,7 +9558,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<52, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ExpandDimsOptions>,
         {
             #[inline]
             fn prepare(
@@ -6696,7 +9572,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<52, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ExpandDimsOptions>,
         {
             #[inline]
             fn prepare(
@@ -7006,7 +9882,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<64, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::UnpackOptions>,
         {
             #[inline]
             fn prepare(
@@ -7020,7 +9896,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<64, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::UnpackOptions>,
         {
             #[inline]
             fn prepare(
@@ -7276,7 +10152,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<74, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ResizeNearestNeighborOptions>,
         {
             #[inline]
             fn prepare(
@@ -7290,7 +10166,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<74, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::ResizeNearestNeighborOptions>,
         {
             #[inline]
             fn prepare(
@@ -7303,7 +10179,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<75, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::LeakyReluOptions>,
         {
             #[inline]
             fn prepare(
@@ -7317,7 +10193,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<75, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::LeakyReluOptions>,
         {
             #[inline]
             fn prepare(
@@ -7330,7 +10206,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<76, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SquaredDifferenceOptions>,
         {
             #[inline]
             fn prepare(
@@ -7344,7 +10220,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<76, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SquaredDifferenceOptions>,
         {
             #[inline]
             fn prepare(
@@ -7411,7 +10287,7 @@ mod root {
         impl<T> ::planus::WriteAsUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<79, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SplitVOptions>,
         {
             #[inline]
             fn prepare(
@@ -7425,7 +10301,7 @@ mod root {
         impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
             for BuiltinOptionsBuilder<::planus::Initialized<79, T>>
         where
-            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+            T: ::planus::WriteAsOffset<self::SplitVOptions>,
         {
             #[inline]
             fn prepare(
@@ -7705,12 +10581,1011 @@ mod root {
                 ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
             }
         }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<90, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(90, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<90, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<91, T>>
+        where
+            T: ::planus::WriteAsOffset<self::HardSwishOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(91, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<91, T>>
+        where
+            T: ::planus::WriteAsOffset<self::HardSwishOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<92, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(92, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<92, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<93, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(93, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<93, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<94, T>>
+        where
+            T: ::planus::WriteAsOffset<self::DepthToSpaceOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(94, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<94, T>>
+        where
+            T: ::planus::WriteAsOffset<self::DepthToSpaceOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<95, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(95, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<95, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<96, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(96, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<96, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<97, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(97, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<97, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<98, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(98, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<98, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<99, T>>
+        where
+            T: ::planus::WriteAsOffset<self::DensifyOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(99, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<99, T>>
+        where
+            T: ::planus::WriteAsOffset<self::DensifyOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<100, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(100, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<100, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<101, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(101, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<101, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<102, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(102, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<102, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<103, T>>
+        where
+            T: ::planus::WriteAsOffset<self::CallOnceOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(103, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<103, T>>
+        where
+            T: ::planus::WriteAsOffset<self::CallOnceOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<104, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(104, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<104, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<105, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(105, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<105, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<106, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(106, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<106, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<107, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(107, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<107, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<108, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(108, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<108, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<109, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(109, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<109, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<110, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(110, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<110, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<111, T>>
+        where
+            T: ::planus::WriteAsOffset<self::VarHandleOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(111, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<111, T>>
+        where
+            T: ::planus::WriteAsOffset<self::VarHandleOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<112, T>>
+        where
+            T: ::planus::WriteAsOffset<self::ReadVariableOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(112, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<112, T>>
+        where
+            T: ::planus::WriteAsOffset<self::ReadVariableOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<113, T>>
+        where
+            T: ::planus::WriteAsOffset<self::AssignVariableOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(113, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<113, T>>
+        where
+            T: ::planus::WriteAsOffset<self::AssignVariableOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<114, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(114, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<114, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<115, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(115, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<115, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<116, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(116, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<116, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<117, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(117, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<117, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<118, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(118, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<118, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<119, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(119, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<119, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<120, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(120, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<120, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<121, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(121, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<121, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<122, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(122, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<122, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<123, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(123, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<123, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<124, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(124, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<124, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<125, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(125, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<125, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
+        impl<T> ::planus::WriteAsUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<126, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::UnionOffset<BuiltinOptions> {
+                ::planus::UnionOffset::new(126, (self.0).0.prepare(builder).downcast())
+            }
+        }
+
+        impl<T> ::planus::WriteAsOptionalUnion<BuiltinOptions>
+            for BuiltinOptionsBuilder<::planus::Initialized<126, T>>
+        where
+            T: ::planus::WriteAsOffset<self::UnmodelledOptions>,
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::UnionOffset<BuiltinOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsUnion::prepare(self, builder))
+            }
+        }
 
         /// Reference to a deserialized [BuiltinOptions].
         #[derive(Copy, Clone, Debug)]
         pub enum BuiltinOptionsRef<'a> {
             Conv2DOptions(self::Conv2DOptionsRef<'a>),
-            DepthwiseConv2DOptions(self::UnmodelledOptionsRef<'a>),
+            DepthwiseConv2DOptions(self::DepthwiseConv2DOptionsRef<'a>),
             ConcatEmbeddingsOptions(self::UnmodelledOptionsRef<'a>),
             LshProjectionOptions(self::UnmodelledOptionsRef<'a>),
             Pool2DOptions(self::Pool2DOptionsRef<'a>),
@@ -7718,49 +11593,49 @@ mod root {
             RnnOptions(self::UnmodelledOptionsRef<'a>),
             FullyConnectedOptions(self::FullyConnectedOptionsRef<'a>),
             SoftmaxOptions(self::SoftmaxOptionsRef<'a>),
-            ConcatenationOptions(self::UnmodelledOptionsRef<'a>),
-            AddOptions(self::UnmodelledOptionsRef<'a>),
+            ConcatenationOptions(self::ConcatenationOptionsRef<'a>),
+            AddOptions(self::AddOptionsRef<'a>),
             L2NormOptions(self::UnmodelledOptionsRef<'a>),
             LocalResponseNormalizationOptions(self::UnmodelledOptionsRef<'a>),
             LstmOptions(self::UnmodelledOptionsRef<'a>),
-            ResizeBilinearOptions(self::UnmodelledOptionsRef<'a>),
+            ResizeBilinearOptions(self::ResizeBilinearOptionsRef<'a>),
             CallOptions(self::UnmodelledOptionsRef<'a>),
             ReshapeOptions(self::ReshapeOptionsRef<'a>),
             SkipGramOptions(self::UnmodelledOptionsRef<'a>),
-            SpaceToDepthOptions(self::UnmodelledOptionsRef<'a>),
+            SpaceToDepthOptions(self::SpaceToDepthOptionsRef<'a>),
             EmbeddingLookupSparseOptions(self::UnmodelledOptionsRef<'a>),
-            MulOptions(self::UnmodelledOptionsRef<'a>),
-            PadOptions(self::UnmodelledOptionsRef<'a>),
-            GatherOptions(self::UnmodelledOptionsRef<'a>),
-            BatchToSpaceNdOptions(self::UnmodelledOptionsRef<'a>),
-            SpaceToBatchNdOptions(self::UnmodelledOptionsRef<'a>),
-            TransposeOptions(self::UnmodelledOptionsRef<'a>),
-            ReducerOptions(self::UnmodelledOptionsRef<'a>),
-            SubOptions(self::UnmodelledOptionsRef<'a>),
-            DivOptions(self::UnmodelledOptionsRef<'a>),
-            SqueezeOptions(self::UnmodelledOptionsRef<'a>),
+            MulOptions(self::MulOptionsRef<'a>),
+            PadOptions(self::PadOptionsRef<'a>),
+            GatherOptions(self::GatherOptionsRef<'a>),
+            BatchToSpaceNdOptions(self::BatchToSpaceNdOptionsRef<'a>),
+            SpaceToBatchNdOptions(self::SpaceToBatchNdOptionsRef<'a>),
+            TransposeOptions(self::TransposeOptionsRef<'a>),
+            ReducerOptions(self::ReducerOptionsRef<'a>),
+            SubOptions(self::SubOptionsRef<'a>),
+            DivOptions(self::DivOptionsRef<'a>),
+            SqueezeOptions(self::SqueezeOptionsRef<'a>),
             SequenceRnnOptions(self::UnmodelledOptionsRef<'a>),
             StridedSliceOptions(self::StridedSliceOptionsRef<'a>),
-            ExpOptions(self::UnmodelledOptionsRef<'a>),
+            ExpOptions(self::ExpOptionsRef<'a>),
             TopKv2Options(self::UnmodelledOptionsRef<'a>),
-            SplitOptions(self::UnmodelledOptionsRef<'a>),
-            LogSoftmaxOptions(self::UnmodelledOptionsRef<'a>),
+            SplitOptions(self::SplitOptionsRef<'a>),
+            LogSoftmaxOptions(self::LogSoftmaxOptionsRef<'a>),
             CastOptions(self::UnmodelledOptionsRef<'a>),
             DequantizeOptions(self::DequantizeOptionsRef<'a>),
-            MaximumMinimumOptions(self::UnmodelledOptionsRef<'a>),
+            MaximumMinimumOptions(self::MaximumMinimumOptionsRef<'a>),
             ArgMaxOptions(self::UnmodelledOptionsRef<'a>),
             LessOptions(self::UnmodelledOptionsRef<'a>),
             NegOptions(self::UnmodelledOptionsRef<'a>),
-            PadV2Options(self::UnmodelledOptionsRef<'a>),
+            PadV2Options(self::PadV2OptionsRef<'a>),
             GreaterOptions(self::UnmodelledOptionsRef<'a>),
             GreaterEqualOptions(self::UnmodelledOptionsRef<'a>),
             LessEqualOptions(self::UnmodelledOptionsRef<'a>),
             SelectOptions(self::UnmodelledOptionsRef<'a>),
-            SliceOptions(self::UnmodelledOptionsRef<'a>),
-            TransposeConvOptions(self::UnmodelledOptionsRef<'a>),
+            SliceOptions(self::SliceOptionsRef<'a>),
+            TransposeConvOptions(self::TransposeConvOptionsRef<'a>),
             SparseToDenseOptions(self::UnmodelledOptionsRef<'a>),
             TileOptions(self::UnmodelledOptionsRef<'a>),
-            ExpandDimsOptions(self::UnmodelledOptionsRef<'a>),
+            ExpandDimsOptions(self::ExpandDimsOptionsRef<'a>),
             EqualOptions(self::UnmodelledOptionsRef<'a>),
             NotEqualOptions(self::UnmodelledOptionsRef<'a>),
             ShapeOptions(self::ShapeOptionsRef<'a>),
@@ -7772,7 +11647,7 @@ mod root {
             OneHotOptions(self::UnmodelledOptionsRef<'a>),
             LogicalAndOptions(self::UnmodelledOptionsRef<'a>),
             LogicalNotOptions(self::UnmodelledOptionsRef<'a>),
-            UnpackOptions(self::UnmodelledOptionsRef<'a>),
+            UnpackOptions(self::UnpackOptionsRef<'a>),
             FloorDivOptions(self::UnmodelledOptionsRef<'a>),
             SquareOptions(self::UnmodelledOptionsRef<'a>),
             ZerosLikeOptions(self::UnmodelledOptionsRef<'a>),
@@ -7782,12 +11657,12 @@ mod root {
             UnidirectionalSequenceLstmOptions(self::UnmodelledOptionsRef<'a>),
             FloorModOptions(self::UnmodelledOptionsRef<'a>),
             RangeOptions(self::UnmodelledOptionsRef<'a>),
-            ResizeNearestNeighborOptions(self::UnmodelledOptionsRef<'a>),
-            LeakyReluOptions(self::UnmodelledOptionsRef<'a>),
-            SquaredDifferenceOptions(self::UnmodelledOptionsRef<'a>),
+            ResizeNearestNeighborOptions(self::ResizeNearestNeighborOptionsRef<'a>),
+            LeakyReluOptions(self::LeakyReluOptionsRef<'a>),
+            SquaredDifferenceOptions(self::SquaredDifferenceOptionsRef<'a>),
             MirrorPadOptions(self::UnmodelledOptionsRef<'a>),
             AbsOptions(self::UnmodelledOptionsRef<'a>),
-            SplitVOptions(self::UnmodelledOptionsRef<'a>),
+            SplitVOptions(self::SplitVOptionsRef<'a>),
             UniqueOptions(self::UnmodelledOptionsRef<'a>),
             ReverseV2Options(self::UnmodelledOptionsRef<'a>),
             AddNOptions(self::UnmodelledOptionsRef<'a>),
@@ -7798,6 +11673,43 @@ mod root {
             ReverseSequenceOptions(self::UnmodelledOptionsRef<'a>),
             MatrixDiagOptions(self::UnmodelledOptionsRef<'a>),
             QuantizeOptions(self::QuantizeOptionsRef<'a>),
+            MatrixSetDiagOptions(self::UnmodelledOptionsRef<'a>),
+            HardSwishOptions(self::HardSwishOptionsRef<'a>),
+            IfOptions(self::UnmodelledOptionsRef<'a>),
+            WhileOptions(self::UnmodelledOptionsRef<'a>),
+            DepthToSpaceOptions(self::DepthToSpaceOptionsRef<'a>),
+            NonMaxSuppressionV4Options(self::UnmodelledOptionsRef<'a>),
+            NonMaxSuppressionV5Options(self::UnmodelledOptionsRef<'a>),
+            ScatterNdOptions(self::UnmodelledOptionsRef<'a>),
+            SelectV2Options(self::UnmodelledOptionsRef<'a>),
+            DensifyOptions(self::DensifyOptionsRef<'a>),
+            SegmentSumOptions(self::UnmodelledOptionsRef<'a>),
+            BatchMatMulOptions(self::UnmodelledOptionsRef<'a>),
+            CumsumOptions(self::UnmodelledOptionsRef<'a>),
+            CallOnceOptions(self::CallOnceOptionsRef<'a>),
+            BroadcastToOptions(self::UnmodelledOptionsRef<'a>),
+            Rfft2dOptions(self::UnmodelledOptionsRef<'a>),
+            Conv3DOptions(self::UnmodelledOptionsRef<'a>),
+            HashtableOptions(self::UnmodelledOptionsRef<'a>),
+            HashtableFindOptions(self::UnmodelledOptionsRef<'a>),
+            HashtableImportOptions(self::UnmodelledOptionsRef<'a>),
+            HashtableSizeOptions(self::UnmodelledOptionsRef<'a>),
+            VarHandleOptions(self::VarHandleOptionsRef<'a>),
+            ReadVariableOptions(self::ReadVariableOptionsRef<'a>),
+            AssignVariableOptions(self::AssignVariableOptionsRef<'a>),
+            RandomOptions(self::UnmodelledOptionsRef<'a>),
+            BucketizeOptions(self::UnmodelledOptionsRef<'a>),
+            GeluOptions(self::UnmodelledOptionsRef<'a>),
+            DynamicUpdateSliceOptions(self::UnmodelledOptionsRef<'a>),
+            UnsortedSegmentProdOptions(self::UnmodelledOptionsRef<'a>),
+            UnsortedSegmentMaxOptions(self::UnmodelledOptionsRef<'a>),
+            UnsortedSegmentMinOptions(self::UnmodelledOptionsRef<'a>),
+            UnsortedSegmentSumOptions(self::UnmodelledOptionsRef<'a>),
+            ATan2Options(self::UnmodelledOptionsRef<'a>),
+            SignOptions(self::UnmodelledOptionsRef<'a>),
+            BitcastOptions(self::UnmodelledOptionsRef<'a>),
+            BitwiseXorOptions(self::UnmodelledOptionsRef<'a>),
+            RightShiftOptions(self::UnmodelledOptionsRef<'a>),
         }
 
         impl<'a> ::core::convert::TryFrom<BuiltinOptionsRef<'a>> for BuiltinOptions {
@@ -8338,6 +12250,228 @@ mod root {
                             ::core::convert::TryFrom::try_from(value)?,
                         ))
                     }
+
+                    BuiltinOptionsRef::MatrixSetDiagOptions(value) => {
+                        Self::MatrixSetDiagOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::HardSwishOptions(value) => {
+                        Self::HardSwishOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::IfOptions(value) => {
+                        Self::IfOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::WhileOptions(value) => {
+                        Self::WhileOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::DepthToSpaceOptions(value) => {
+                        Self::DepthToSpaceOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::NonMaxSuppressionV4Options(value) => {
+                        Self::NonMaxSuppressionV4Options(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::NonMaxSuppressionV5Options(value) => {
+                        Self::NonMaxSuppressionV5Options(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::ScatterNdOptions(value) => {
+                        Self::ScatterNdOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::SelectV2Options(value) => {
+                        Self::SelectV2Options(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::DensifyOptions(value) => {
+                        Self::DensifyOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::SegmentSumOptions(value) => {
+                        Self::SegmentSumOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::BatchMatMulOptions(value) => {
+                        Self::BatchMatMulOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::CumsumOptions(value) => {
+                        Self::CumsumOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::CallOnceOptions(value) => {
+                        Self::CallOnceOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::BroadcastToOptions(value) => {
+                        Self::BroadcastToOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::Rfft2dOptions(value) => {
+                        Self::Rfft2dOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::Conv3DOptions(value) => {
+                        Self::Conv3DOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::HashtableOptions(value) => {
+                        Self::HashtableOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::HashtableFindOptions(value) => {
+                        Self::HashtableFindOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::HashtableImportOptions(value) => {
+                        Self::HashtableImportOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::HashtableSizeOptions(value) => {
+                        Self::HashtableSizeOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::VarHandleOptions(value) => {
+                        Self::VarHandleOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::ReadVariableOptions(value) => {
+                        Self::ReadVariableOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::AssignVariableOptions(value) => {
+                        Self::AssignVariableOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::RandomOptions(value) => {
+                        Self::RandomOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::BucketizeOptions(value) => {
+                        Self::BucketizeOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::GeluOptions(value) => {
+                        Self::GeluOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::DynamicUpdateSliceOptions(value) => {
+                        Self::DynamicUpdateSliceOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::UnsortedSegmentProdOptions(value) => {
+                        Self::UnsortedSegmentProdOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::UnsortedSegmentMaxOptions(value) => {
+                        Self::UnsortedSegmentMaxOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::UnsortedSegmentMinOptions(value) => {
+                        Self::UnsortedSegmentMinOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::UnsortedSegmentSumOptions(value) => {
+                        Self::UnsortedSegmentSumOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::ATan2Options(value) => {
+                        Self::ATan2Options(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::SignOptions(value) => {
+                        Self::SignOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::BitcastOptions(value) => {
+                        Self::BitcastOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::BitwiseXorOptions(value) => {
+                        Self::BitwiseXorOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
+
+                    BuiltinOptionsRef::RightShiftOptions(value) => {
+                        Self::RightShiftOptions(::planus::alloc::boxed::Box::new(
+                            ::core::convert::TryFrom::try_from(value)?,
+                        ))
+                    }
                 })
             }
         }
@@ -8616,6 +12750,117 @@ mod root {
                     89 => ::core::result::Result::Ok(Self::QuantizeOptions(
                         ::planus::TableRead::from_buffer(buffer, field_offset)?,
                     )),
+                    90 => ::core::result::Result::Ok(Self::MatrixSetDiagOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    91 => ::core::result::Result::Ok(Self::HardSwishOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    92 => ::core::result::Result::Ok(Self::IfOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    93 => ::core::result::Result::Ok(Self::WhileOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    94 => ::core::result::Result::Ok(Self::DepthToSpaceOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    95 => ::core::result::Result::Ok(Self::NonMaxSuppressionV4Options(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    96 => ::core::result::Result::Ok(Self::NonMaxSuppressionV5Options(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    97 => ::core::result::Result::Ok(Self::ScatterNdOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    98 => ::core::result::Result::Ok(Self::SelectV2Options(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    99 => ::core::result::Result::Ok(Self::DensifyOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    100 => ::core::result::Result::Ok(Self::SegmentSumOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    101 => ::core::result::Result::Ok(Self::BatchMatMulOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    102 => ::core::result::Result::Ok(Self::CumsumOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    103 => ::core::result::Result::Ok(Self::CallOnceOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    104 => ::core::result::Result::Ok(Self::BroadcastToOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    105 => ::core::result::Result::Ok(Self::Rfft2dOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    106 => ::core::result::Result::Ok(Self::Conv3DOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    107 => ::core::result::Result::Ok(Self::HashtableOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    108 => ::core::result::Result::Ok(Self::HashtableFindOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    109 => ::core::result::Result::Ok(Self::HashtableImportOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    110 => ::core::result::Result::Ok(Self::HashtableSizeOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    111 => ::core::result::Result::Ok(Self::VarHandleOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    112 => ::core::result::Result::Ok(Self::ReadVariableOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    113 => ::core::result::Result::Ok(Self::AssignVariableOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    114 => ::core::result::Result::Ok(Self::RandomOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    115 => ::core::result::Result::Ok(Self::BucketizeOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    116 => ::core::result::Result::Ok(Self::GeluOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    117 => ::core::result::Result::Ok(Self::DynamicUpdateSliceOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    118 => ::core::result::Result::Ok(Self::UnsortedSegmentProdOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    119 => ::core::result::Result::Ok(Self::UnsortedSegmentMaxOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    120 => ::core::result::Result::Ok(Self::UnsortedSegmentMinOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    121 => ::core::result::Result::Ok(Self::UnsortedSegmentSumOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    122 => ::core::result::Result::Ok(Self::ATan2Options(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    123 => ::core::result::Result::Ok(Self::SignOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    124 => ::core::result::Result::Ok(Self::BitcastOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    125 => ::core::result::Result::Ok(Self::BitwiseXorOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
+                    126 => ::core::result::Result::Ok(Self::RightShiftOptions(
+                        ::planus::TableRead::from_buffer(buffer, field_offset)?,
+                    )),
                     _ => {
                         ::core::result::Result::Err(::planus::errors::ErrorKind::UnknownUnionTag {
                             tag,
@@ -8632,7 +12877,7 @@ mod root {
         /// The table `UnmodelledOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `UnmodelledOptions` in the file `schema/tflite.fbs:386`
+        /// * Table `UnmodelledOptions` in the file `schema/tflite.fbs:466`
         #[derive(
             Clone,
             Debug,
@@ -8860,7 +13105,7 @@ mod root {
         /// The enum `Padding` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Enum `Padding` in the file `schema/tflite.fbs:388`
+        /// * Enum `Padding` in the file `schema/tflite.fbs:468`
         #[derive(
             Copy,
             Clone,
@@ -9026,7 +13271,7 @@ mod root {
         /// The enum `ActivationFunctionType` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Enum `ActivationFunctionType` in the file `schema/tflite.fbs:390`
+        /// * Enum `ActivationFunctionType` in the file `schema/tflite.fbs:470`
         #[derive(
             Copy,
             Clone,
@@ -9220,7 +13465,7 @@ mod root {
         /// The table `Conv2DOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `Conv2DOptions` in the file `schema/tflite.fbs:399`
+        /// * Table `Conv2DOptions` in the file `schema/tflite.fbs:479`
         #[derive(
             Clone,
             Debug,
@@ -9839,7 +14084,7 @@ mod root {
         /// The table `Pool2DOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `Pool2DOptions` in the file `schema/tflite.fbs:409`
+        /// * Table `Pool2DOptions` in the file `schema/tflite.fbs:490`
         #[derive(
             Clone,
             Debug,
@@ -10384,10 +14629,656 @@ mod root {
             }
         }
 
+        /// The table `DepthwiseConv2DOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `DepthwiseConv2DOptions` in the file `schema/tflite.fbs:499`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct DepthwiseConv2DOptions {
+            /// The field `padding` in the table `DepthwiseConv2DOptions`
+            pub padding: self::Padding,
+            /// The field `stride_w` in the table `DepthwiseConv2DOptions`
+            pub stride_w: i32,
+            /// The field `stride_h` in the table `DepthwiseConv2DOptions`
+            pub stride_h: i32,
+            /// The field `depth_multiplier` in the table `DepthwiseConv2DOptions`
+            pub depth_multiplier: i32,
+            /// The field `fused_activation_function` in the table `DepthwiseConv2DOptions`
+            pub fused_activation_function: self::ActivationFunctionType,
+            /// The field `dilation_w_factor` in the table `DepthwiseConv2DOptions`
+            pub dilation_w_factor: i32,
+            /// The field `dilation_h_factor` in the table `DepthwiseConv2DOptions`
+            pub dilation_h_factor: i32,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for DepthwiseConv2DOptions {
+            fn default() -> Self {
+                Self {
+                    padding: self::Padding::Same,
+                    stride_w: 0,
+                    stride_h: 0,
+                    depth_multiplier: 0,
+                    fused_activation_function: self::ActivationFunctionType::None,
+                    dilation_w_factor: 1,
+                    dilation_h_factor: 1,
+                }
+            }
+        }
+
+        impl DepthwiseConv2DOptions {
+            /// Creates a [DepthwiseConv2DOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> DepthwiseConv2DOptionsBuilder<()> {
+                DepthwiseConv2DOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_padding: impl ::planus::WriteAsDefault<self::Padding, self::Padding>,
+                field_stride_w: impl ::planus::WriteAsDefault<i32, i32>,
+                field_stride_h: impl ::planus::WriteAsDefault<i32, i32>,
+                field_depth_multiplier: impl ::planus::WriteAsDefault<i32, i32>,
+                field_fused_activation_function: impl ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                field_dilation_w_factor: impl ::planus::WriteAsDefault<i32, i32>,
+                field_dilation_h_factor: impl ::planus::WriteAsDefault<i32, i32>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_padding = field_padding.prepare(builder, &self::Padding::Same);
+                let prepared_stride_w = field_stride_w.prepare(builder, &0);
+                let prepared_stride_h = field_stride_h.prepare(builder, &0);
+                let prepared_depth_multiplier = field_depth_multiplier.prepare(builder, &0);
+                let prepared_fused_activation_function = field_fused_activation_function
+                    .prepare(builder, &self::ActivationFunctionType::None);
+                let prepared_dilation_w_factor = field_dilation_w_factor.prepare(builder, &1);
+                let prepared_dilation_h_factor = field_dilation_h_factor.prepare(builder, &1);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<18> =
+                    ::core::default::Default::default();
+                if prepared_stride_w.is_some() {
+                    table_writer.write_entry::<i32>(1);
+                }
+                if prepared_stride_h.is_some() {
+                    table_writer.write_entry::<i32>(2);
+                }
+                if prepared_depth_multiplier.is_some() {
+                    table_writer.write_entry::<i32>(3);
+                }
+                if prepared_dilation_w_factor.is_some() {
+                    table_writer.write_entry::<i32>(5);
+                }
+                if prepared_dilation_h_factor.is_some() {
+                    table_writer.write_entry::<i32>(6);
+                }
+                if prepared_padding.is_some() {
+                    table_writer.write_entry::<self::Padding>(0);
+                }
+                if prepared_fused_activation_function.is_some() {
+                    table_writer.write_entry::<self::ActivationFunctionType>(4);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_stride_w) = prepared_stride_w {
+                            object_writer.write::<_, _, 4>(&prepared_stride_w);
+                        }
+                        if let ::core::option::Option::Some(prepared_stride_h) = prepared_stride_h {
+                            object_writer.write::<_, _, 4>(&prepared_stride_h);
+                        }
+                        if let ::core::option::Option::Some(prepared_depth_multiplier) =
+                            prepared_depth_multiplier
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_depth_multiplier);
+                        }
+                        if let ::core::option::Option::Some(prepared_dilation_w_factor) =
+                            prepared_dilation_w_factor
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_dilation_w_factor);
+                        }
+                        if let ::core::option::Option::Some(prepared_dilation_h_factor) =
+                            prepared_dilation_h_factor
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_dilation_h_factor);
+                        }
+                        if let ::core::option::Option::Some(prepared_padding) = prepared_padding {
+                            object_writer.write::<_, _, 1>(&prepared_padding);
+                        }
+                        if let ::core::option::Option::Some(prepared_fused_activation_function) =
+                            prepared_fused_activation_function
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_fused_activation_function);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<DepthwiseConv2DOptions>> for DepthwiseConv2DOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthwiseConv2DOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<DepthwiseConv2DOptions>>
+            for DepthwiseConv2DOptions
+        {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DepthwiseConv2DOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<DepthwiseConv2DOptions> for DepthwiseConv2DOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthwiseConv2DOptions> {
+                DepthwiseConv2DOptions::create(
+                    builder,
+                    self.padding,
+                    self.stride_w,
+                    self.stride_h,
+                    self.depth_multiplier,
+                    self.fused_activation_function,
+                    self.dilation_w_factor,
+                    self.dilation_h_factor,
+                )
+            }
+        }
+
+        /// Builder for serializing an instance of the [DepthwiseConv2DOptions] type.
+        ///
+        /// Can be created using the [DepthwiseConv2DOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct DepthwiseConv2DOptionsBuilder<State>(State);
+
+        impl DepthwiseConv2DOptionsBuilder<()> {
+            /// Setter for the [`padding` field](DepthwiseConv2DOptions#structfield.padding).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn padding<T0>(self, value: T0) -> DepthwiseConv2DOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<self::Padding, self::Padding>,
+            {
+                DepthwiseConv2DOptionsBuilder((value,))
+            }
+
+            /// Sets the [`padding` field](DepthwiseConv2DOptions#structfield.padding) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn padding_as_default(
+                self,
+            ) -> DepthwiseConv2DOptionsBuilder<(::planus::DefaultValue,)> {
+                self.padding(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> DepthwiseConv2DOptionsBuilder<(T0,)> {
+            /// Setter for the [`stride_w` field](DepthwiseConv2DOptions#structfield.stride_w).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn stride_w<T1>(self, value: T1) -> DepthwiseConv2DOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0,) = self.0;
+                DepthwiseConv2DOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`stride_w` field](DepthwiseConv2DOptions#structfield.stride_w) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn stride_w_as_default(
+                self,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, ::planus::DefaultValue)> {
+                self.stride_w(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> DepthwiseConv2DOptionsBuilder<(T0, T1)> {
+            /// Setter for the [`stride_h` field](DepthwiseConv2DOptions#structfield.stride_h).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn stride_h<T2>(self, value: T2) -> DepthwiseConv2DOptionsBuilder<(T0, T1, T2)>
+            where
+                T2: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0, v1) = self.0;
+                DepthwiseConv2DOptionsBuilder((v0, v1, value))
+            }
+
+            /// Sets the [`stride_h` field](DepthwiseConv2DOptions#structfield.stride_h) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn stride_h_as_default(
+                self,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, T1, ::planus::DefaultValue)> {
+                self.stride_h(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1, T2> DepthwiseConv2DOptionsBuilder<(T0, T1, T2)> {
+            /// Setter for the [`depth_multiplier` field](DepthwiseConv2DOptions#structfield.depth_multiplier).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn depth_multiplier<T3>(
+                self,
+                value: T3,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3)>
+            where
+                T3: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0, v1, v2) = self.0;
+                DepthwiseConv2DOptionsBuilder((v0, v1, v2, value))
+            }
+
+            /// Sets the [`depth_multiplier` field](DepthwiseConv2DOptions#structfield.depth_multiplier) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn depth_multiplier_as_default(
+                self,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, ::planus::DefaultValue)> {
+                self.depth_multiplier(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1, T2, T3> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3)> {
+            /// Setter for the [`fused_activation_function` field](DepthwiseConv2DOptions#structfield.fused_activation_function).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function<T4>(
+                self,
+                value: T4,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4)>
+            where
+                T4: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            {
+                let (v0, v1, v2, v3) = self.0;
+                DepthwiseConv2DOptionsBuilder((v0, v1, v2, v3, value))
+            }
+
+            /// Sets the [`fused_activation_function` field](DepthwiseConv2DOptions#structfield.fused_activation_function) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function_as_default(
+                self,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, ::planus::DefaultValue)>
+            {
+                self.fused_activation_function(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1, T2, T3, T4> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4)> {
+            /// Setter for the [`dilation_w_factor` field](DepthwiseConv2DOptions#structfield.dilation_w_factor).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn dilation_w_factor<T5>(
+                self,
+                value: T5,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4, T5)>
+            where
+                T5: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0, v1, v2, v3, v4) = self.0;
+                DepthwiseConv2DOptionsBuilder((v0, v1, v2, v3, v4, value))
+            }
+
+            /// Sets the [`dilation_w_factor` field](DepthwiseConv2DOptions#structfield.dilation_w_factor) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn dilation_w_factor_as_default(
+                self,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4, ::planus::DefaultValue)>
+            {
+                self.dilation_w_factor(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1, T2, T3, T4, T5> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4, T5)> {
+            /// Setter for the [`dilation_h_factor` field](DepthwiseConv2DOptions#structfield.dilation_h_factor).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn dilation_h_factor<T6>(
+                self,
+                value: T6,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4, T5, T6)>
+            where
+                T6: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0, v1, v2, v3, v4, v5) = self.0;
+                DepthwiseConv2DOptionsBuilder((v0, v1, v2, v3, v4, v5, value))
+            }
+
+            /// Sets the [`dilation_h_factor` field](DepthwiseConv2DOptions#structfield.dilation_h_factor) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn dilation_h_factor_as_default(
+                self,
+            ) -> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4, T5, ::planus::DefaultValue)>
+            {
+                self.dilation_h_factor(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1, T2, T3, T4, T5, T6> DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4, T5, T6)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [DepthwiseConv2DOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthwiseConv2DOptions>
+            where
+                Self: ::planus::WriteAsOffset<DepthwiseConv2DOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<self::Padding, self::Padding>,
+                T1: ::planus::WriteAsDefault<i32, i32>,
+                T2: ::planus::WriteAsDefault<i32, i32>,
+                T3: ::planus::WriteAsDefault<i32, i32>,
+                T4: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T5: ::planus::WriteAsDefault<i32, i32>,
+                T6: ::planus::WriteAsDefault<i32, i32>,
+            > ::planus::WriteAs<::planus::Offset<DepthwiseConv2DOptions>>
+            for DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4, T5, T6)>
+        {
+            type Prepared = ::planus::Offset<DepthwiseConv2DOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthwiseConv2DOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<self::Padding, self::Padding>,
+                T1: ::planus::WriteAsDefault<i32, i32>,
+                T2: ::planus::WriteAsDefault<i32, i32>,
+                T3: ::planus::WriteAsDefault<i32, i32>,
+                T4: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T5: ::planus::WriteAsDefault<i32, i32>,
+                T6: ::planus::WriteAsDefault<i32, i32>,
+            > ::planus::WriteAsOptional<::planus::Offset<DepthwiseConv2DOptions>>
+            for DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4, T5, T6)>
+        {
+            type Prepared = ::planus::Offset<DepthwiseConv2DOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DepthwiseConv2DOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<self::Padding, self::Padding>,
+                T1: ::planus::WriteAsDefault<i32, i32>,
+                T2: ::planus::WriteAsDefault<i32, i32>,
+                T3: ::planus::WriteAsDefault<i32, i32>,
+                T4: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T5: ::planus::WriteAsDefault<i32, i32>,
+                T6: ::planus::WriteAsDefault<i32, i32>,
+            > ::planus::WriteAsOffset<DepthwiseConv2DOptions>
+            for DepthwiseConv2DOptionsBuilder<(T0, T1, T2, T3, T4, T5, T6)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthwiseConv2DOptions> {
+                let (v0, v1, v2, v3, v4, v5, v6) = &self.0;
+                DepthwiseConv2DOptions::create(builder, v0, v1, v2, v3, v4, v5, v6)
+            }
+        }
+
+        /// Reference to a deserialized [DepthwiseConv2DOptions].
+        #[derive(Copy, Clone)]
+        pub struct DepthwiseConv2DOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> DepthwiseConv2DOptionsRef<'a> {
+            /// Getter for the [`padding` field](DepthwiseConv2DOptions#structfield.padding).
+            #[inline]
+            pub fn padding(&self) -> ::planus::Result<self::Padding> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "DepthwiseConv2DOptions", "padding")?
+                        .unwrap_or(self::Padding::Same),
+                )
+            }
+
+            /// Getter for the [`stride_w` field](DepthwiseConv2DOptions#structfield.stride_w).
+            #[inline]
+            pub fn stride_w(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(1, "DepthwiseConv2DOptions", "stride_w")?
+                        .unwrap_or(0),
+                )
+            }
+
+            /// Getter for the [`stride_h` field](DepthwiseConv2DOptions#structfield.stride_h).
+            #[inline]
+            pub fn stride_h(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(2, "DepthwiseConv2DOptions", "stride_h")?
+                        .unwrap_or(0),
+                )
+            }
+
+            /// Getter for the [`depth_multiplier` field](DepthwiseConv2DOptions#structfield.depth_multiplier).
+            #[inline]
+            pub fn depth_multiplier(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(3, "DepthwiseConv2DOptions", "depth_multiplier")?
+                        .unwrap_or(0),
+                )
+            }
+
+            /// Getter for the [`fused_activation_function` field](DepthwiseConv2DOptions#structfield.fused_activation_function).
+            #[inline]
+            pub fn fused_activation_function(
+                &self,
+            ) -> ::planus::Result<self::ActivationFunctionType> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(4, "DepthwiseConv2DOptions", "fused_activation_function")?
+                        .unwrap_or(self::ActivationFunctionType::None),
+                )
+            }
+
+            /// Getter for the [`dilation_w_factor` field](DepthwiseConv2DOptions#structfield.dilation_w_factor).
+            #[inline]
+            pub fn dilation_w_factor(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(5, "DepthwiseConv2DOptions", "dilation_w_factor")?
+                        .unwrap_or(1),
+                )
+            }
+
+            /// Getter for the [`dilation_h_factor` field](DepthwiseConv2DOptions#structfield.dilation_h_factor).
+            #[inline]
+            pub fn dilation_h_factor(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(6, "DepthwiseConv2DOptions", "dilation_h_factor")?
+                        .unwrap_or(1),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for DepthwiseConv2DOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("DepthwiseConv2DOptionsRef");
+                f.field("padding", &self.padding());
+                f.field("stride_w", &self.stride_w());
+                f.field("stride_h", &self.stride_h());
+                f.field("depth_multiplier", &self.depth_multiplier());
+                f.field(
+                    "fused_activation_function",
+                    &self.fused_activation_function(),
+                );
+                f.field("dilation_w_factor", &self.dilation_w_factor());
+                f.field("dilation_h_factor", &self.dilation_h_factor());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<DepthwiseConv2DOptionsRef<'a>> for DepthwiseConv2DOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: DepthwiseConv2DOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    padding: ::core::convert::TryInto::try_into(value.padding()?)?,
+                    stride_w: ::core::convert::TryInto::try_into(value.stride_w()?)?,
+                    stride_h: ::core::convert::TryInto::try_into(value.stride_h()?)?,
+                    depth_multiplier: ::core::convert::TryInto::try_into(
+                        value.depth_multiplier()?,
+                    )?,
+                    fused_activation_function: ::core::convert::TryInto::try_into(
+                        value.fused_activation_function()?,
+                    )?,
+                    dilation_w_factor: ::core::convert::TryInto::try_into(
+                        value.dilation_w_factor()?,
+                    )?,
+                    dilation_h_factor: ::core::convert::TryInto::try_into(
+                        value.dilation_h_factor()?,
+                    )?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for DepthwiseConv2DOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for DepthwiseConv2DOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[DepthwiseConv2DOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<DepthwiseConv2DOptions>>
+            for DepthwiseConv2DOptions
+        {
+            type Value = ::planus::Offset<DepthwiseConv2DOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<DepthwiseConv2DOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for DepthwiseConv2DOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[DepthwiseConv2DOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
         /// The enum `FullyConnectedOptionsWeightsFormat` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Enum `FullyConnectedOptionsWeightsFormat` in the file `schema/tflite.fbs:418`
+        /// * Enum `FullyConnectedOptionsWeightsFormat` in the file `schema/tflite.fbs:509`
         #[derive(
             Copy,
             Clone,
@@ -10572,7 +15463,7 @@ mod root {
         /// The table `FullyConnectedOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `FullyConnectedOptions` in the file `schema/tflite.fbs:423`
+        /// * Table `FullyConnectedOptions` in the file `schema/tflite.fbs:514`
         #[derive(
             Clone,
             Debug,
@@ -11139,7 +16030,7 @@ mod root {
         /// The table `SoftmaxOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `SoftmaxOptions` in the file `schema/tflite.fbs:431`
+        /// * Table `SoftmaxOptions` in the file `schema/tflite.fbs:523`
         #[derive(Clone, Debug, PartialEq, PartialOrd, ::serde::Serialize, ::serde::Deserialize)]
         pub struct SoftmaxOptions {
             /// The field `beta` in the table `SoftmaxOptions`
@@ -11391,10 +16282,2396 @@ mod root {
             }
         }
 
+        /// The table `ConcatenationOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `ConcatenationOptions` in the file `schema/tflite.fbs:527`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct ConcatenationOptions {
+            /// The field `axis` in the table `ConcatenationOptions`
+            pub axis: i32,
+            /// The field `fused_activation_function` in the table `ConcatenationOptions`
+            pub fused_activation_function: self::ActivationFunctionType,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for ConcatenationOptions {
+            fn default() -> Self {
+                Self {
+                    axis: 0,
+                    fused_activation_function: self::ActivationFunctionType::None,
+                }
+            }
+        }
+
+        impl ConcatenationOptions {
+            /// Creates a [ConcatenationOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> ConcatenationOptionsBuilder<()> {
+                ConcatenationOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_axis: impl ::planus::WriteAsDefault<i32, i32>,
+                field_fused_activation_function: impl ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            ) -> ::planus::Offset<Self> {
+                let prepared_axis = field_axis.prepare(builder, &0);
+                let prepared_fused_activation_function = field_fused_activation_function
+                    .prepare(builder, &self::ActivationFunctionType::None);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<8> =
+                    ::core::default::Default::default();
+                if prepared_axis.is_some() {
+                    table_writer.write_entry::<i32>(0);
+                }
+                if prepared_fused_activation_function.is_some() {
+                    table_writer.write_entry::<self::ActivationFunctionType>(1);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_axis) = prepared_axis {
+                            object_writer.write::<_, _, 4>(&prepared_axis);
+                        }
+                        if let ::core::option::Option::Some(prepared_fused_activation_function) =
+                            prepared_fused_activation_function
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_fused_activation_function);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ConcatenationOptions>> for ConcatenationOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ConcatenationOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ConcatenationOptions>> for ConcatenationOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ConcatenationOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ConcatenationOptions> for ConcatenationOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ConcatenationOptions> {
+                ConcatenationOptions::create(builder, self.axis, self.fused_activation_function)
+            }
+        }
+
+        /// Builder for serializing an instance of the [ConcatenationOptions] type.
+        ///
+        /// Can be created using the [ConcatenationOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct ConcatenationOptionsBuilder<State>(State);
+
+        impl ConcatenationOptionsBuilder<()> {
+            /// Setter for the [`axis` field](ConcatenationOptions#structfield.axis).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn axis<T0>(self, value: T0) -> ConcatenationOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<i32, i32>,
+            {
+                ConcatenationOptionsBuilder((value,))
+            }
+
+            /// Sets the [`axis` field](ConcatenationOptions#structfield.axis) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn axis_as_default(self) -> ConcatenationOptionsBuilder<(::planus::DefaultValue,)> {
+                self.axis(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> ConcatenationOptionsBuilder<(T0,)> {
+            /// Setter for the [`fused_activation_function` field](ConcatenationOptions#structfield.fused_activation_function).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function<T1>(
+                self,
+                value: T1,
+            ) -> ConcatenationOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            {
+                let (v0,) = self.0;
+                ConcatenationOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`fused_activation_function` field](ConcatenationOptions#structfield.fused_activation_function) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function_as_default(
+                self,
+            ) -> ConcatenationOptionsBuilder<(T0, ::planus::DefaultValue)> {
+                self.fused_activation_function(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> ConcatenationOptionsBuilder<(T0, T1)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [ConcatenationOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ConcatenationOptions>
+            where
+                Self: ::planus::WriteAsOffset<ConcatenationOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<i32, i32>,
+                T1: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            > ::planus::WriteAs<::planus::Offset<ConcatenationOptions>>
+            for ConcatenationOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<ConcatenationOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ConcatenationOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<i32, i32>,
+                T1: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            > ::planus::WriteAsOptional<::planus::Offset<ConcatenationOptions>>
+            for ConcatenationOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<ConcatenationOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ConcatenationOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<i32, i32>,
+                T1: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            > ::planus::WriteAsOffset<ConcatenationOptions>
+            for ConcatenationOptionsBuilder<(T0, T1)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ConcatenationOptions> {
+                let (v0, v1) = &self.0;
+                ConcatenationOptions::create(builder, v0, v1)
+            }
+        }
+
+        /// Reference to a deserialized [ConcatenationOptions].
+        #[derive(Copy, Clone)]
+        pub struct ConcatenationOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> ConcatenationOptionsRef<'a> {
+            /// Getter for the [`axis` field](ConcatenationOptions#structfield.axis).
+            #[inline]
+            pub fn axis(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "ConcatenationOptions", "axis")?
+                        .unwrap_or(0),
+                )
+            }
+
+            /// Getter for the [`fused_activation_function` field](ConcatenationOptions#structfield.fused_activation_function).
+            #[inline]
+            pub fn fused_activation_function(
+                &self,
+            ) -> ::planus::Result<self::ActivationFunctionType> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(1, "ConcatenationOptions", "fused_activation_function")?
+                        .unwrap_or(self::ActivationFunctionType::None),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for ConcatenationOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("ConcatenationOptionsRef");
+                f.field("axis", &self.axis());
+                f.field(
+                    "fused_activation_function",
+                    &self.fused_activation_function(),
+                );
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<ConcatenationOptionsRef<'a>> for ConcatenationOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: ConcatenationOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    axis: ::core::convert::TryInto::try_into(value.axis()?)?,
+                    fused_activation_function: ::core::convert::TryInto::try_into(
+                        value.fused_activation_function()?,
+                    )?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for ConcatenationOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for ConcatenationOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[ConcatenationOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<ConcatenationOptions>> for ConcatenationOptions {
+            type Value = ::planus::Offset<ConcatenationOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<ConcatenationOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for ConcatenationOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[ConcatenationOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `AddOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `AddOptions` in the file `schema/tflite.fbs:532`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct AddOptions {
+            /// The field `fused_activation_function` in the table `AddOptions`
+            pub fused_activation_function: self::ActivationFunctionType,
+            /// The field `pot_scale_int16` in the table `AddOptions`
+            pub pot_scale_int16: bool,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for AddOptions {
+            fn default() -> Self {
+                Self {
+                    fused_activation_function: self::ActivationFunctionType::None,
+                    pot_scale_int16: true,
+                }
+            }
+        }
+
+        impl AddOptions {
+            /// Creates a [AddOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> AddOptionsBuilder<()> {
+                AddOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_fused_activation_function: impl ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                field_pot_scale_int16: impl ::planus::WriteAsDefault<bool, bool>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_fused_activation_function = field_fused_activation_function
+                    .prepare(builder, &self::ActivationFunctionType::None);
+                let prepared_pot_scale_int16 = field_pot_scale_int16.prepare(builder, &true);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<8> =
+                    ::core::default::Default::default();
+                if prepared_fused_activation_function.is_some() {
+                    table_writer.write_entry::<self::ActivationFunctionType>(0);
+                }
+                if prepared_pot_scale_int16.is_some() {
+                    table_writer.write_entry::<bool>(1);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_fused_activation_function) =
+                            prepared_fused_activation_function
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_fused_activation_function);
+                        }
+                        if let ::core::option::Option::Some(prepared_pot_scale_int16) =
+                            prepared_pot_scale_int16
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_pot_scale_int16);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<AddOptions>> for AddOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<AddOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<AddOptions>> for AddOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<AddOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<AddOptions> for AddOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<AddOptions> {
+                AddOptions::create(
+                    builder,
+                    self.fused_activation_function,
+                    self.pot_scale_int16,
+                )
+            }
+        }
+
+        /// Builder for serializing an instance of the [AddOptions] type.
+        ///
+        /// Can be created using the [AddOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct AddOptionsBuilder<State>(State);
+
+        impl AddOptionsBuilder<()> {
+            /// Setter for the [`fused_activation_function` field](AddOptions#structfield.fused_activation_function).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function<T0>(self, value: T0) -> AddOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            {
+                AddOptionsBuilder((value,))
+            }
+
+            /// Sets the [`fused_activation_function` field](AddOptions#structfield.fused_activation_function) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function_as_default(
+                self,
+            ) -> AddOptionsBuilder<(::planus::DefaultValue,)> {
+                self.fused_activation_function(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> AddOptionsBuilder<(T0,)> {
+            /// Setter for the [`pot_scale_int16` field](AddOptions#structfield.pot_scale_int16).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn pot_scale_int16<T1>(self, value: T1) -> AddOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            {
+                let (v0,) = self.0;
+                AddOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`pot_scale_int16` field](AddOptions#structfield.pot_scale_int16) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn pot_scale_int16_as_default(
+                self,
+            ) -> AddOptionsBuilder<(T0, ::planus::DefaultValue)> {
+                self.pot_scale_int16(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> AddOptionsBuilder<(T0, T1)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [AddOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<AddOptions>
+            where
+                Self: ::planus::WriteAsOffset<AddOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAs<::planus::Offset<AddOptions>> for AddOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<AddOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<AddOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAsOptional<::planus::Offset<AddOptions>>
+            for AddOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<AddOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<AddOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAsOffset<AddOptions> for AddOptionsBuilder<(T0, T1)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<AddOptions> {
+                let (v0, v1) = &self.0;
+                AddOptions::create(builder, v0, v1)
+            }
+        }
+
+        /// Reference to a deserialized [AddOptions].
+        #[derive(Copy, Clone)]
+        pub struct AddOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> AddOptionsRef<'a> {
+            /// Getter for the [`fused_activation_function` field](AddOptions#structfield.fused_activation_function).
+            #[inline]
+            pub fn fused_activation_function(
+                &self,
+            ) -> ::planus::Result<self::ActivationFunctionType> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "AddOptions", "fused_activation_function")?
+                        .unwrap_or(self::ActivationFunctionType::None),
+                )
+            }
+
+            /// Getter for the [`pot_scale_int16` field](AddOptions#structfield.pot_scale_int16).
+            #[inline]
+            pub fn pot_scale_int16(&self) -> ::planus::Result<bool> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(1, "AddOptions", "pot_scale_int16")?
+                        .unwrap_or(true),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for AddOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("AddOptionsRef");
+                f.field(
+                    "fused_activation_function",
+                    &self.fused_activation_function(),
+                );
+                f.field("pot_scale_int16", &self.pot_scale_int16());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<AddOptionsRef<'a>> for AddOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: AddOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    fused_activation_function: ::core::convert::TryInto::try_into(
+                        value.fused_activation_function()?,
+                    )?,
+                    pot_scale_int16: ::core::convert::TryInto::try_into(value.pot_scale_int16()?)?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for AddOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for AddOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[AddOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<AddOptions>> for AddOptions {
+            type Value = ::planus::Offset<AddOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<AddOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for AddOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[AddOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `MulOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `MulOptions` in the file `schema/tflite.fbs:538`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct MulOptions {
+            /// The field `fused_activation_function` in the table `MulOptions`
+            pub fused_activation_function: self::ActivationFunctionType,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for MulOptions {
+            fn default() -> Self {
+                Self {
+                    fused_activation_function: self::ActivationFunctionType::None,
+                }
+            }
+        }
+
+        impl MulOptions {
+            /// Creates a [MulOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> MulOptionsBuilder<()> {
+                MulOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_fused_activation_function: impl ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            ) -> ::planus::Offset<Self> {
+                let prepared_fused_activation_function = field_fused_activation_function
+                    .prepare(builder, &self::ActivationFunctionType::None);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_fused_activation_function.is_some() {
+                    table_writer.write_entry::<self::ActivationFunctionType>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_fused_activation_function) =
+                            prepared_fused_activation_function
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_fused_activation_function);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<MulOptions>> for MulOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<MulOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<MulOptions>> for MulOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<MulOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<MulOptions> for MulOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<MulOptions> {
+                MulOptions::create(builder, self.fused_activation_function)
+            }
+        }
+
+        /// Builder for serializing an instance of the [MulOptions] type.
+        ///
+        /// Can be created using the [MulOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct MulOptionsBuilder<State>(State);
+
+        impl MulOptionsBuilder<()> {
+            /// Setter for the [`fused_activation_function` field](MulOptions#structfield.fused_activation_function).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function<T0>(self, value: T0) -> MulOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            {
+                MulOptionsBuilder((value,))
+            }
+
+            /// Sets the [`fused_activation_function` field](MulOptions#structfield.fused_activation_function) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function_as_default(
+                self,
+            ) -> MulOptionsBuilder<(::planus::DefaultValue,)> {
+                self.fused_activation_function(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> MulOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [MulOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<MulOptions>
+            where
+                Self: ::planus::WriteAsOffset<MulOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            > ::planus::WriteAs<::planus::Offset<MulOptions>> for MulOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<MulOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<MulOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            > ::planus::WriteAsOptional<::planus::Offset<MulOptions>> for MulOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<MulOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<MulOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            > ::planus::WriteAsOffset<MulOptions> for MulOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<MulOptions> {
+                let (v0,) = &self.0;
+                MulOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [MulOptions].
+        #[derive(Copy, Clone)]
+        pub struct MulOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> MulOptionsRef<'a> {
+            /// Getter for the [`fused_activation_function` field](MulOptions#structfield.fused_activation_function).
+            #[inline]
+            pub fn fused_activation_function(
+                &self,
+            ) -> ::planus::Result<self::ActivationFunctionType> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "MulOptions", "fused_activation_function")?
+                        .unwrap_or(self::ActivationFunctionType::None),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for MulOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("MulOptionsRef");
+                f.field(
+                    "fused_activation_function",
+                    &self.fused_activation_function(),
+                );
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<MulOptionsRef<'a>> for MulOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: MulOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    fused_activation_function: ::core::convert::TryInto::try_into(
+                        value.fused_activation_function()?,
+                    )?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for MulOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for MulOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[MulOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<MulOptions>> for MulOptions {
+            type Value = ::planus::Offset<MulOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<MulOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for MulOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[MulOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `SubOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `SubOptions` in the file `schema/tflite.fbs:542`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct SubOptions {
+            /// The field `fused_activation_function` in the table `SubOptions`
+            pub fused_activation_function: self::ActivationFunctionType,
+            /// The field `pot_scale_int16` in the table `SubOptions`
+            pub pot_scale_int16: bool,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for SubOptions {
+            fn default() -> Self {
+                Self {
+                    fused_activation_function: self::ActivationFunctionType::None,
+                    pot_scale_int16: true,
+                }
+            }
+        }
+
+        impl SubOptions {
+            /// Creates a [SubOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> SubOptionsBuilder<()> {
+                SubOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_fused_activation_function: impl ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                field_pot_scale_int16: impl ::planus::WriteAsDefault<bool, bool>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_fused_activation_function = field_fused_activation_function
+                    .prepare(builder, &self::ActivationFunctionType::None);
+                let prepared_pot_scale_int16 = field_pot_scale_int16.prepare(builder, &true);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<8> =
+                    ::core::default::Default::default();
+                if prepared_fused_activation_function.is_some() {
+                    table_writer.write_entry::<self::ActivationFunctionType>(0);
+                }
+                if prepared_pot_scale_int16.is_some() {
+                    table_writer.write_entry::<bool>(1);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_fused_activation_function) =
+                            prepared_fused_activation_function
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_fused_activation_function);
+                        }
+                        if let ::core::option::Option::Some(prepared_pot_scale_int16) =
+                            prepared_pot_scale_int16
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_pot_scale_int16);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SubOptions>> for SubOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SubOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SubOptions>> for SubOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SubOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SubOptions> for SubOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SubOptions> {
+                SubOptions::create(
+                    builder,
+                    self.fused_activation_function,
+                    self.pot_scale_int16,
+                )
+            }
+        }
+
+        /// Builder for serializing an instance of the [SubOptions] type.
+        ///
+        /// Can be created using the [SubOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct SubOptionsBuilder<State>(State);
+
+        impl SubOptionsBuilder<()> {
+            /// Setter for the [`fused_activation_function` field](SubOptions#structfield.fused_activation_function).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function<T0>(self, value: T0) -> SubOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            {
+                SubOptionsBuilder((value,))
+            }
+
+            /// Sets the [`fused_activation_function` field](SubOptions#structfield.fused_activation_function) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function_as_default(
+                self,
+            ) -> SubOptionsBuilder<(::planus::DefaultValue,)> {
+                self.fused_activation_function(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> SubOptionsBuilder<(T0,)> {
+            /// Setter for the [`pot_scale_int16` field](SubOptions#structfield.pot_scale_int16).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn pot_scale_int16<T1>(self, value: T1) -> SubOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            {
+                let (v0,) = self.0;
+                SubOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`pot_scale_int16` field](SubOptions#structfield.pot_scale_int16) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn pot_scale_int16_as_default(
+                self,
+            ) -> SubOptionsBuilder<(T0, ::planus::DefaultValue)> {
+                self.pot_scale_int16(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> SubOptionsBuilder<(T0, T1)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [SubOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<SubOptions>
+            where
+                Self: ::planus::WriteAsOffset<SubOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAs<::planus::Offset<SubOptions>> for SubOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<SubOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SubOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAsOptional<::planus::Offset<SubOptions>>
+            for SubOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<SubOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SubOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAsOffset<SubOptions> for SubOptionsBuilder<(T0, T1)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SubOptions> {
+                let (v0, v1) = &self.0;
+                SubOptions::create(builder, v0, v1)
+            }
+        }
+
+        /// Reference to a deserialized [SubOptions].
+        #[derive(Copy, Clone)]
+        pub struct SubOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> SubOptionsRef<'a> {
+            /// Getter for the [`fused_activation_function` field](SubOptions#structfield.fused_activation_function).
+            #[inline]
+            pub fn fused_activation_function(
+                &self,
+            ) -> ::planus::Result<self::ActivationFunctionType> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "SubOptions", "fused_activation_function")?
+                        .unwrap_or(self::ActivationFunctionType::None),
+                )
+            }
+
+            /// Getter for the [`pot_scale_int16` field](SubOptions#structfield.pot_scale_int16).
+            #[inline]
+            pub fn pot_scale_int16(&self) -> ::planus::Result<bool> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(1, "SubOptions", "pot_scale_int16")?
+                        .unwrap_or(true),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for SubOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("SubOptionsRef");
+                f.field(
+                    "fused_activation_function",
+                    &self.fused_activation_function(),
+                );
+                f.field("pot_scale_int16", &self.pot_scale_int16());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<SubOptionsRef<'a>> for SubOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: SubOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    fused_activation_function: ::core::convert::TryInto::try_into(
+                        value.fused_activation_function()?,
+                    )?,
+                    pot_scale_int16: ::core::convert::TryInto::try_into(value.pot_scale_int16()?)?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for SubOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for SubOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[SubOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<SubOptions>> for SubOptions {
+            type Value = ::planus::Offset<SubOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<SubOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for SubOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[SubOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `DivOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `DivOptions` in the file `schema/tflite.fbs:548`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct DivOptions {
+            /// The field `fused_activation_function` in the table `DivOptions`
+            pub fused_activation_function: self::ActivationFunctionType,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for DivOptions {
+            fn default() -> Self {
+                Self {
+                    fused_activation_function: self::ActivationFunctionType::None,
+                }
+            }
+        }
+
+        impl DivOptions {
+            /// Creates a [DivOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> DivOptionsBuilder<()> {
+                DivOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_fused_activation_function: impl ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            ) -> ::planus::Offset<Self> {
+                let prepared_fused_activation_function = field_fused_activation_function
+                    .prepare(builder, &self::ActivationFunctionType::None);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_fused_activation_function.is_some() {
+                    table_writer.write_entry::<self::ActivationFunctionType>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_fused_activation_function) =
+                            prepared_fused_activation_function
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_fused_activation_function);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<DivOptions>> for DivOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<DivOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<DivOptions>> for DivOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DivOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<DivOptions> for DivOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<DivOptions> {
+                DivOptions::create(builder, self.fused_activation_function)
+            }
+        }
+
+        /// Builder for serializing an instance of the [DivOptions] type.
+        ///
+        /// Can be created using the [DivOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct DivOptionsBuilder<State>(State);
+
+        impl DivOptionsBuilder<()> {
+            /// Setter for the [`fused_activation_function` field](DivOptions#structfield.fused_activation_function).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function<T0>(self, value: T0) -> DivOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            {
+                DivOptionsBuilder((value,))
+            }
+
+            /// Sets the [`fused_activation_function` field](DivOptions#structfield.fused_activation_function) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function_as_default(
+                self,
+            ) -> DivOptionsBuilder<(::planus::DefaultValue,)> {
+                self.fused_activation_function(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> DivOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [DivOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<DivOptions>
+            where
+                Self: ::planus::WriteAsOffset<DivOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            > ::planus::WriteAs<::planus::Offset<DivOptions>> for DivOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<DivOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<DivOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            > ::planus::WriteAsOptional<::planus::Offset<DivOptions>> for DivOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<DivOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DivOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            > ::planus::WriteAsOffset<DivOptions> for DivOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<DivOptions> {
+                let (v0,) = &self.0;
+                DivOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [DivOptions].
+        #[derive(Copy, Clone)]
+        pub struct DivOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> DivOptionsRef<'a> {
+            /// Getter for the [`fused_activation_function` field](DivOptions#structfield.fused_activation_function).
+            #[inline]
+            pub fn fused_activation_function(
+                &self,
+            ) -> ::planus::Result<self::ActivationFunctionType> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "DivOptions", "fused_activation_function")?
+                        .unwrap_or(self::ActivationFunctionType::None),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for DivOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("DivOptionsRef");
+                f.field(
+                    "fused_activation_function",
+                    &self.fused_activation_function(),
+                );
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<DivOptionsRef<'a>> for DivOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: DivOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    fused_activation_function: ::core::convert::TryInto::try_into(
+                        value.fused_activation_function()?,
+                    )?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for DivOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for DivOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[DivOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<DivOptions>> for DivOptions {
+            type Value = ::planus::Offset<DivOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<DivOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for DivOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[DivOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `ResizeBilinearOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `ResizeBilinearOptions` in the file `schema/tflite.fbs:552`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct ResizeBilinearOptions {
+            /// The field `align_corners` in the table `ResizeBilinearOptions`
+            pub align_corners: bool,
+            /// The field `half_pixel_centers` in the table `ResizeBilinearOptions`
+            pub half_pixel_centers: bool,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for ResizeBilinearOptions {
+            fn default() -> Self {
+                Self {
+                    align_corners: false,
+                    half_pixel_centers: false,
+                }
+            }
+        }
+
+        impl ResizeBilinearOptions {
+            /// Creates a [ResizeBilinearOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> ResizeBilinearOptionsBuilder<()> {
+                ResizeBilinearOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_align_corners: impl ::planus::WriteAsDefault<bool, bool>,
+                field_half_pixel_centers: impl ::planus::WriteAsDefault<bool, bool>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_align_corners = field_align_corners.prepare(builder, &false);
+                let prepared_half_pixel_centers = field_half_pixel_centers.prepare(builder, &false);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<12> =
+                    ::core::default::Default::default();
+                if prepared_align_corners.is_some() {
+                    table_writer.write_entry::<bool>(2);
+                }
+                if prepared_half_pixel_centers.is_some() {
+                    table_writer.write_entry::<bool>(3);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_align_corners) =
+                            prepared_align_corners
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_align_corners);
+                        }
+                        if let ::core::option::Option::Some(prepared_half_pixel_centers) =
+                            prepared_half_pixel_centers
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_half_pixel_centers);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ResizeBilinearOptions>> for ResizeBilinearOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeBilinearOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ResizeBilinearOptions>> for ResizeBilinearOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ResizeBilinearOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ResizeBilinearOptions> for ResizeBilinearOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeBilinearOptions> {
+                ResizeBilinearOptions::create(builder, self.align_corners, self.half_pixel_centers)
+            }
+        }
+
+        /// Builder for serializing an instance of the [ResizeBilinearOptions] type.
+        ///
+        /// Can be created using the [ResizeBilinearOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct ResizeBilinearOptionsBuilder<State>(State);
+
+        impl ResizeBilinearOptionsBuilder<()> {
+            /// Setter for the [`align_corners` field](ResizeBilinearOptions#structfield.align_corners).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn align_corners<T0>(self, value: T0) -> ResizeBilinearOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<bool, bool>,
+            {
+                ResizeBilinearOptionsBuilder((value,))
+            }
+
+            /// Sets the [`align_corners` field](ResizeBilinearOptions#structfield.align_corners) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn align_corners_as_default(
+                self,
+            ) -> ResizeBilinearOptionsBuilder<(::planus::DefaultValue,)> {
+                self.align_corners(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> ResizeBilinearOptionsBuilder<(T0,)> {
+            /// Setter for the [`half_pixel_centers` field](ResizeBilinearOptions#structfield.half_pixel_centers).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn half_pixel_centers<T1>(self, value: T1) -> ResizeBilinearOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            {
+                let (v0,) = self.0;
+                ResizeBilinearOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`half_pixel_centers` field](ResizeBilinearOptions#structfield.half_pixel_centers) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn half_pixel_centers_as_default(
+                self,
+            ) -> ResizeBilinearOptionsBuilder<(T0, ::planus::DefaultValue)> {
+                self.half_pixel_centers(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> ResizeBilinearOptionsBuilder<(T0, T1)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [ResizeBilinearOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeBilinearOptions>
+            where
+                Self: ::planus::WriteAsOffset<ResizeBilinearOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<bool, bool>,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAs<::planus::Offset<ResizeBilinearOptions>>
+            for ResizeBilinearOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<ResizeBilinearOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeBilinearOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<bool, bool>,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAsOptional<::planus::Offset<ResizeBilinearOptions>>
+            for ResizeBilinearOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<ResizeBilinearOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ResizeBilinearOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<bool, bool>,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAsOffset<ResizeBilinearOptions>
+            for ResizeBilinearOptionsBuilder<(T0, T1)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeBilinearOptions> {
+                let (v0, v1) = &self.0;
+                ResizeBilinearOptions::create(builder, v0, v1)
+            }
+        }
+
+        /// Reference to a deserialized [ResizeBilinearOptions].
+        #[derive(Copy, Clone)]
+        pub struct ResizeBilinearOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> ResizeBilinearOptionsRef<'a> {
+            /// Getter for the [`align_corners` field](ResizeBilinearOptions#structfield.align_corners).
+            #[inline]
+            pub fn align_corners(&self) -> ::planus::Result<bool> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(2, "ResizeBilinearOptions", "align_corners")?
+                        .unwrap_or(false),
+                )
+            }
+
+            /// Getter for the [`half_pixel_centers` field](ResizeBilinearOptions#structfield.half_pixel_centers).
+            #[inline]
+            pub fn half_pixel_centers(&self) -> ::planus::Result<bool> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(3, "ResizeBilinearOptions", "half_pixel_centers")?
+                        .unwrap_or(false),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for ResizeBilinearOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("ResizeBilinearOptionsRef");
+                f.field("align_corners", &self.align_corners());
+                f.field("half_pixel_centers", &self.half_pixel_centers());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<ResizeBilinearOptionsRef<'a>> for ResizeBilinearOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: ResizeBilinearOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    align_corners: ::core::convert::TryInto::try_into(value.align_corners()?)?,
+                    half_pixel_centers: ::core::convert::TryInto::try_into(
+                        value.half_pixel_centers()?,
+                    )?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for ResizeBilinearOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for ResizeBilinearOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[ResizeBilinearOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<ResizeBilinearOptions>>
+            for ResizeBilinearOptions
+        {
+            type Value = ::planus::Offset<ResizeBilinearOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<ResizeBilinearOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for ResizeBilinearOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[ResizeBilinearOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `ResizeNearestNeighborOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `ResizeNearestNeighborOptions` in the file `schema/tflite.fbs:559`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct ResizeNearestNeighborOptions {
+            /// The field `align_corners` in the table `ResizeNearestNeighborOptions`
+            pub align_corners: bool,
+            /// The field `half_pixel_centers` in the table `ResizeNearestNeighborOptions`
+            pub half_pixel_centers: bool,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for ResizeNearestNeighborOptions {
+            fn default() -> Self {
+                Self {
+                    align_corners: false,
+                    half_pixel_centers: false,
+                }
+            }
+        }
+
+        impl ResizeNearestNeighborOptions {
+            /// Creates a [ResizeNearestNeighborOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> ResizeNearestNeighborOptionsBuilder<()> {
+                ResizeNearestNeighborOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_align_corners: impl ::planus::WriteAsDefault<bool, bool>,
+                field_half_pixel_centers: impl ::planus::WriteAsDefault<bool, bool>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_align_corners = field_align_corners.prepare(builder, &false);
+                let prepared_half_pixel_centers = field_half_pixel_centers.prepare(builder, &false);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<8> =
+                    ::core::default::Default::default();
+                if prepared_align_corners.is_some() {
+                    table_writer.write_entry::<bool>(0);
+                }
+                if prepared_half_pixel_centers.is_some() {
+                    table_writer.write_entry::<bool>(1);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_align_corners) =
+                            prepared_align_corners
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_align_corners);
+                        }
+                        if let ::core::option::Option::Some(prepared_half_pixel_centers) =
+                            prepared_half_pixel_centers
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_half_pixel_centers);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ResizeNearestNeighborOptions>>
+            for ResizeNearestNeighborOptions
+        {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeNearestNeighborOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ResizeNearestNeighborOptions>>
+            for ResizeNearestNeighborOptions
+        {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ResizeNearestNeighborOptions>>
+            {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ResizeNearestNeighborOptions> for ResizeNearestNeighborOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeNearestNeighborOptions> {
+                ResizeNearestNeighborOptions::create(
+                    builder,
+                    self.align_corners,
+                    self.half_pixel_centers,
+                )
+            }
+        }
+
+        /// Builder for serializing an instance of the [ResizeNearestNeighborOptions] type.
+        ///
+        /// Can be created using the [ResizeNearestNeighborOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct ResizeNearestNeighborOptionsBuilder<State>(State);
+
+        impl ResizeNearestNeighborOptionsBuilder<()> {
+            /// Setter for the [`align_corners` field](ResizeNearestNeighborOptions#structfield.align_corners).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn align_corners<T0>(self, value: T0) -> ResizeNearestNeighborOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<bool, bool>,
+            {
+                ResizeNearestNeighborOptionsBuilder((value,))
+            }
+
+            /// Sets the [`align_corners` field](ResizeNearestNeighborOptions#structfield.align_corners) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn align_corners_as_default(
+                self,
+            ) -> ResizeNearestNeighborOptionsBuilder<(::planus::DefaultValue,)> {
+                self.align_corners(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> ResizeNearestNeighborOptionsBuilder<(T0,)> {
+            /// Setter for the [`half_pixel_centers` field](ResizeNearestNeighborOptions#structfield.half_pixel_centers).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn half_pixel_centers<T1>(
+                self,
+                value: T1,
+            ) -> ResizeNearestNeighborOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            {
+                let (v0,) = self.0;
+                ResizeNearestNeighborOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`half_pixel_centers` field](ResizeNearestNeighborOptions#structfield.half_pixel_centers) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn half_pixel_centers_as_default(
+                self,
+            ) -> ResizeNearestNeighborOptionsBuilder<(T0, ::planus::DefaultValue)> {
+                self.half_pixel_centers(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> ResizeNearestNeighborOptionsBuilder<(T0, T1)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [ResizeNearestNeighborOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeNearestNeighborOptions>
+            where
+                Self: ::planus::WriteAsOffset<ResizeNearestNeighborOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<bool, bool>,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAs<::planus::Offset<ResizeNearestNeighborOptions>>
+            for ResizeNearestNeighborOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<ResizeNearestNeighborOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeNearestNeighborOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<bool, bool>,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAsOptional<::planus::Offset<ResizeNearestNeighborOptions>>
+            for ResizeNearestNeighborOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<ResizeNearestNeighborOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ResizeNearestNeighborOptions>>
+            {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<bool, bool>,
+                T1: ::planus::WriteAsDefault<bool, bool>,
+            > ::planus::WriteAsOffset<ResizeNearestNeighborOptions>
+            for ResizeNearestNeighborOptionsBuilder<(T0, T1)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ResizeNearestNeighborOptions> {
+                let (v0, v1) = &self.0;
+                ResizeNearestNeighborOptions::create(builder, v0, v1)
+            }
+        }
+
+        /// Reference to a deserialized [ResizeNearestNeighborOptions].
+        #[derive(Copy, Clone)]
+        pub struct ResizeNearestNeighborOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> ResizeNearestNeighborOptionsRef<'a> {
+            /// Getter for the [`align_corners` field](ResizeNearestNeighborOptions#structfield.align_corners).
+            #[inline]
+            pub fn align_corners(&self) -> ::planus::Result<bool> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "ResizeNearestNeighborOptions", "align_corners")?
+                        .unwrap_or(false),
+                )
+            }
+
+            /// Getter for the [`half_pixel_centers` field](ResizeNearestNeighborOptions#structfield.half_pixel_centers).
+            #[inline]
+            pub fn half_pixel_centers(&self) -> ::planus::Result<bool> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(1, "ResizeNearestNeighborOptions", "half_pixel_centers")?
+                        .unwrap_or(false),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for ResizeNearestNeighborOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("ResizeNearestNeighborOptionsRef");
+                f.field("align_corners", &self.align_corners());
+                f.field("half_pixel_centers", &self.half_pixel_centers());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<ResizeNearestNeighborOptionsRef<'a>>
+            for ResizeNearestNeighborOptions
+        {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: ResizeNearestNeighborOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    align_corners: ::core::convert::TryInto::try_into(value.align_corners()?)?,
+                    half_pixel_centers: ::core::convert::TryInto::try_into(
+                        value.half_pixel_centers()?,
+                    )?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for ResizeNearestNeighborOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for ResizeNearestNeighborOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[ResizeNearestNeighborOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<ResizeNearestNeighborOptions>>
+            for ResizeNearestNeighborOptions
+        {
+            type Value = ::planus::Offset<ResizeNearestNeighborOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<ResizeNearestNeighborOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for ResizeNearestNeighborOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[ResizeNearestNeighborOptionsRef]",
+                        "read_as_root",
+                        0,
+                    )
+                })
+            }
+        }
+
         /// The table `ReshapeOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `ReshapeOptions` in the file `schema/tflite.fbs:435`
+        /// * Table `ReshapeOptions` in the file `schema/tflite.fbs:564`
         #[derive(
             Clone,
             Debug,
@@ -11666,10 +18943,3538 @@ mod root {
             }
         }
 
+        /// The table `SpaceToDepthOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `SpaceToDepthOptions` in the file `schema/tflite.fbs:568`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct SpaceToDepthOptions {
+            /// The field `block_size` in the table `SpaceToDepthOptions`
+            pub block_size: i32,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for SpaceToDepthOptions {
+            fn default() -> Self {
+                Self { block_size: 0 }
+            }
+        }
+
+        impl SpaceToDepthOptions {
+            /// Creates a [SpaceToDepthOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> SpaceToDepthOptionsBuilder<()> {
+                SpaceToDepthOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_block_size: impl ::planus::WriteAsDefault<i32, i32>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_block_size = field_block_size.prepare(builder, &0);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_block_size.is_some() {
+                    table_writer.write_entry::<i32>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_block_size) =
+                            prepared_block_size
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_block_size);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SpaceToDepthOptions>> for SpaceToDepthOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToDepthOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SpaceToDepthOptions>> for SpaceToDepthOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SpaceToDepthOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SpaceToDepthOptions> for SpaceToDepthOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToDepthOptions> {
+                SpaceToDepthOptions::create(builder, self.block_size)
+            }
+        }
+
+        /// Builder for serializing an instance of the [SpaceToDepthOptions] type.
+        ///
+        /// Can be created using the [SpaceToDepthOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct SpaceToDepthOptionsBuilder<State>(State);
+
+        impl SpaceToDepthOptionsBuilder<()> {
+            /// Setter for the [`block_size` field](SpaceToDepthOptions#structfield.block_size).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn block_size<T0>(self, value: T0) -> SpaceToDepthOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<i32, i32>,
+            {
+                SpaceToDepthOptionsBuilder((value,))
+            }
+
+            /// Sets the [`block_size` field](SpaceToDepthOptions#structfield.block_size) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn block_size_as_default(
+                self,
+            ) -> SpaceToDepthOptionsBuilder<(::planus::DefaultValue,)> {
+                self.block_size(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> SpaceToDepthOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [SpaceToDepthOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToDepthOptions>
+            where
+                Self: ::planus::WriteAsOffset<SpaceToDepthOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAs<::planus::Offset<SpaceToDepthOptions>>
+            for SpaceToDepthOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<SpaceToDepthOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToDepthOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAsOptional<::planus::Offset<SpaceToDepthOptions>>
+            for SpaceToDepthOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<SpaceToDepthOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SpaceToDepthOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>> ::planus::WriteAsOffset<SpaceToDepthOptions>
+            for SpaceToDepthOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToDepthOptions> {
+                let (v0,) = &self.0;
+                SpaceToDepthOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [SpaceToDepthOptions].
+        #[derive(Copy, Clone)]
+        pub struct SpaceToDepthOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> SpaceToDepthOptionsRef<'a> {
+            /// Getter for the [`block_size` field](SpaceToDepthOptions#structfield.block_size).
+            #[inline]
+            pub fn block_size(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "SpaceToDepthOptions", "block_size")?
+                        .unwrap_or(0),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for SpaceToDepthOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("SpaceToDepthOptionsRef");
+                f.field("block_size", &self.block_size());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<SpaceToDepthOptionsRef<'a>> for SpaceToDepthOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: SpaceToDepthOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    block_size: ::core::convert::TryInto::try_into(value.block_size()?)?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for SpaceToDepthOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for SpaceToDepthOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[SpaceToDepthOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<SpaceToDepthOptions>> for SpaceToDepthOptions {
+            type Value = ::planus::Offset<SpaceToDepthOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<SpaceToDepthOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for SpaceToDepthOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[SpaceToDepthOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `DepthToSpaceOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `DepthToSpaceOptions` in the file `schema/tflite.fbs:572`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct DepthToSpaceOptions {
+            /// The field `block_size` in the table `DepthToSpaceOptions`
+            pub block_size: i32,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for DepthToSpaceOptions {
+            fn default() -> Self {
+                Self { block_size: 0 }
+            }
+        }
+
+        impl DepthToSpaceOptions {
+            /// Creates a [DepthToSpaceOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> DepthToSpaceOptionsBuilder<()> {
+                DepthToSpaceOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_block_size: impl ::planus::WriteAsDefault<i32, i32>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_block_size = field_block_size.prepare(builder, &0);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_block_size.is_some() {
+                    table_writer.write_entry::<i32>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_block_size) =
+                            prepared_block_size
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_block_size);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<DepthToSpaceOptions>> for DepthToSpaceOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthToSpaceOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<DepthToSpaceOptions>> for DepthToSpaceOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DepthToSpaceOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<DepthToSpaceOptions> for DepthToSpaceOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthToSpaceOptions> {
+                DepthToSpaceOptions::create(builder, self.block_size)
+            }
+        }
+
+        /// Builder for serializing an instance of the [DepthToSpaceOptions] type.
+        ///
+        /// Can be created using the [DepthToSpaceOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct DepthToSpaceOptionsBuilder<State>(State);
+
+        impl DepthToSpaceOptionsBuilder<()> {
+            /// Setter for the [`block_size` field](DepthToSpaceOptions#structfield.block_size).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn block_size<T0>(self, value: T0) -> DepthToSpaceOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<i32, i32>,
+            {
+                DepthToSpaceOptionsBuilder((value,))
+            }
+
+            /// Sets the [`block_size` field](DepthToSpaceOptions#structfield.block_size) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn block_size_as_default(
+                self,
+            ) -> DepthToSpaceOptionsBuilder<(::planus::DefaultValue,)> {
+                self.block_size(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> DepthToSpaceOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [DepthToSpaceOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthToSpaceOptions>
+            where
+                Self: ::planus::WriteAsOffset<DepthToSpaceOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAs<::planus::Offset<DepthToSpaceOptions>>
+            for DepthToSpaceOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<DepthToSpaceOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthToSpaceOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAsOptional<::planus::Offset<DepthToSpaceOptions>>
+            for DepthToSpaceOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<DepthToSpaceOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DepthToSpaceOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>> ::planus::WriteAsOffset<DepthToSpaceOptions>
+            for DepthToSpaceOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<DepthToSpaceOptions> {
+                let (v0,) = &self.0;
+                DepthToSpaceOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [DepthToSpaceOptions].
+        #[derive(Copy, Clone)]
+        pub struct DepthToSpaceOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> DepthToSpaceOptionsRef<'a> {
+            /// Getter for the [`block_size` field](DepthToSpaceOptions#structfield.block_size).
+            #[inline]
+            pub fn block_size(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "DepthToSpaceOptions", "block_size")?
+                        .unwrap_or(0),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for DepthToSpaceOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("DepthToSpaceOptionsRef");
+                f.field("block_size", &self.block_size());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<DepthToSpaceOptionsRef<'a>> for DepthToSpaceOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: DepthToSpaceOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    block_size: ::core::convert::TryInto::try_into(value.block_size()?)?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for DepthToSpaceOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for DepthToSpaceOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[DepthToSpaceOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<DepthToSpaceOptions>> for DepthToSpaceOptions {
+            type Value = ::planus::Offset<DepthToSpaceOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<DepthToSpaceOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for DepthToSpaceOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[DepthToSpaceOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `PadOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `PadOptions` in the file `schema/tflite.fbs:576`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct PadOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for PadOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl PadOptions {
+            /// Creates a [PadOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> PadOptionsBuilder<()> {
+                PadOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<PadOptions>> for PadOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<PadOptions>> for PadOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<PadOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<PadOptions> for PadOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadOptions> {
+                PadOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [PadOptions] type.
+        ///
+        /// Can be created using the [PadOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct PadOptionsBuilder<State>(State);
+
+        impl PadOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [PadOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadOptions>
+            where
+                Self: ::planus::WriteAsOffset<PadOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<PadOptions>> for PadOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<PadOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<PadOptions>> for PadOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<PadOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<PadOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<PadOptions> for PadOptionsBuilder<()> {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadOptions> {
+                PadOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [PadOptions].
+        #[derive(Copy, Clone)]
+        pub struct PadOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> PadOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for PadOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("PadOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<PadOptionsRef<'a>> for PadOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: PadOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for PadOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for PadOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[PadOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<PadOptions>> for PadOptions {
+            type Value = ::planus::Offset<PadOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<PadOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for PadOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[PadOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `PadV2Options` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `PadV2Options` in the file `schema/tflite.fbs:578`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct PadV2Options {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for PadV2Options {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl PadV2Options {
+            /// Creates a [PadV2OptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> PadV2OptionsBuilder<()> {
+                PadV2OptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<PadV2Options>> for PadV2Options {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadV2Options> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<PadV2Options>> for PadV2Options {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<PadV2Options>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<PadV2Options> for PadV2Options {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadV2Options> {
+                PadV2Options::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [PadV2Options] type.
+        ///
+        /// Can be created using the [PadV2Options::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct PadV2OptionsBuilder<State>(State);
+
+        impl PadV2OptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [PadV2Options].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadV2Options>
+            where
+                Self: ::planus::WriteAsOffset<PadV2Options>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<PadV2Options>> for PadV2OptionsBuilder<()> {
+            type Prepared = ::planus::Offset<PadV2Options>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadV2Options> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<PadV2Options>> for PadV2OptionsBuilder<()> {
+            type Prepared = ::planus::Offset<PadV2Options>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<PadV2Options>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<PadV2Options> for PadV2OptionsBuilder<()> {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<PadV2Options> {
+                PadV2Options::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [PadV2Options].
+        #[derive(Copy, Clone)]
+        pub struct PadV2OptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> PadV2OptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for PadV2OptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("PadV2OptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<PadV2OptionsRef<'a>> for PadV2Options {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: PadV2OptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for PadV2OptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for PadV2OptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[PadV2OptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<PadV2Options>> for PadV2Options {
+            type Value = ::planus::Offset<PadV2Options>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<PadV2Options>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for PadV2OptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[PadV2OptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `GatherOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `GatherOptions` in the file `schema/tflite.fbs:580`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct GatherOptions {
+            /// The field `axis` in the table `GatherOptions`
+            pub axis: i32,
+            /// The field `batch_dims` in the table `GatherOptions`
+            pub batch_dims: i32,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for GatherOptions {
+            fn default() -> Self {
+                Self {
+                    axis: 0,
+                    batch_dims: 0,
+                }
+            }
+        }
+
+        impl GatherOptions {
+            /// Creates a [GatherOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> GatherOptionsBuilder<()> {
+                GatherOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_axis: impl ::planus::WriteAsDefault<i32, i32>,
+                field_batch_dims: impl ::planus::WriteAsDefault<i32, i32>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_axis = field_axis.prepare(builder, &0);
+                let prepared_batch_dims = field_batch_dims.prepare(builder, &0);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<8> =
+                    ::core::default::Default::default();
+                if prepared_axis.is_some() {
+                    table_writer.write_entry::<i32>(0);
+                }
+                if prepared_batch_dims.is_some() {
+                    table_writer.write_entry::<i32>(1);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_axis) = prepared_axis {
+                            object_writer.write::<_, _, 4>(&prepared_axis);
+                        }
+                        if let ::core::option::Option::Some(prepared_batch_dims) =
+                            prepared_batch_dims
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_batch_dims);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<GatherOptions>> for GatherOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<GatherOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<GatherOptions>> for GatherOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<GatherOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<GatherOptions> for GatherOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<GatherOptions> {
+                GatherOptions::create(builder, self.axis, self.batch_dims)
+            }
+        }
+
+        /// Builder for serializing an instance of the [GatherOptions] type.
+        ///
+        /// Can be created using the [GatherOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct GatherOptionsBuilder<State>(State);
+
+        impl GatherOptionsBuilder<()> {
+            /// Setter for the [`axis` field](GatherOptions#structfield.axis).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn axis<T0>(self, value: T0) -> GatherOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<i32, i32>,
+            {
+                GatherOptionsBuilder((value,))
+            }
+
+            /// Sets the [`axis` field](GatherOptions#structfield.axis) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn axis_as_default(self) -> GatherOptionsBuilder<(::planus::DefaultValue,)> {
+                self.axis(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> GatherOptionsBuilder<(T0,)> {
+            /// Setter for the [`batch_dims` field](GatherOptions#structfield.batch_dims).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn batch_dims<T1>(self, value: T1) -> GatherOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0,) = self.0;
+                GatherOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`batch_dims` field](GatherOptions#structfield.batch_dims) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn batch_dims_as_default(
+                self,
+            ) -> GatherOptionsBuilder<(T0, ::planus::DefaultValue)> {
+                self.batch_dims(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> GatherOptionsBuilder<(T0, T1)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [GatherOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<GatherOptions>
+            where
+                Self: ::planus::WriteAsOffset<GatherOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>, T1: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAs<::planus::Offset<GatherOptions>> for GatherOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<GatherOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<GatherOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>, T1: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAsOptional<::planus::Offset<GatherOptions>>
+            for GatherOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<GatherOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<GatherOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>, T1: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAsOffset<GatherOptions> for GatherOptionsBuilder<(T0, T1)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<GatherOptions> {
+                let (v0, v1) = &self.0;
+                GatherOptions::create(builder, v0, v1)
+            }
+        }
+
+        /// Reference to a deserialized [GatherOptions].
+        #[derive(Copy, Clone)]
+        pub struct GatherOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> GatherOptionsRef<'a> {
+            /// Getter for the [`axis` field](GatherOptions#structfield.axis).
+            #[inline]
+            pub fn axis(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(self.0.access(0, "GatherOptions", "axis")?.unwrap_or(0))
+            }
+
+            /// Getter for the [`batch_dims` field](GatherOptions#structfield.batch_dims).
+            #[inline]
+            pub fn batch_dims(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(1, "GatherOptions", "batch_dims")?
+                        .unwrap_or(0),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for GatherOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("GatherOptionsRef");
+                f.field("axis", &self.axis());
+                f.field("batch_dims", &self.batch_dims());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<GatherOptionsRef<'a>> for GatherOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: GatherOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    axis: ::core::convert::TryInto::try_into(value.axis()?)?,
+                    batch_dims: ::core::convert::TryInto::try_into(value.batch_dims()?)?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for GatherOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for GatherOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[GatherOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<GatherOptions>> for GatherOptions {
+            type Value = ::planus::Offset<GatherOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<GatherOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for GatherOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[GatherOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `BatchToSpaceNDOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `BatchToSpaceNDOptions` in the file `schema/tflite.fbs:585`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct BatchToSpaceNdOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for BatchToSpaceNdOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl BatchToSpaceNdOptions {
+            /// Creates a [BatchToSpaceNdOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> BatchToSpaceNdOptionsBuilder<()> {
+                BatchToSpaceNdOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<BatchToSpaceNdOptions>> for BatchToSpaceNdOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<BatchToSpaceNdOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<BatchToSpaceNdOptions>> for BatchToSpaceNdOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<BatchToSpaceNdOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<BatchToSpaceNdOptions> for BatchToSpaceNdOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<BatchToSpaceNdOptions> {
+                BatchToSpaceNdOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [BatchToSpaceNdOptions] type.
+        ///
+        /// Can be created using the [BatchToSpaceNdOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct BatchToSpaceNdOptionsBuilder<State>(State);
+
+        impl BatchToSpaceNdOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [BatchToSpaceNdOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<BatchToSpaceNdOptions>
+            where
+                Self: ::planus::WriteAsOffset<BatchToSpaceNdOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<BatchToSpaceNdOptions>>
+            for BatchToSpaceNdOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<BatchToSpaceNdOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<BatchToSpaceNdOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<BatchToSpaceNdOptions>>
+            for BatchToSpaceNdOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<BatchToSpaceNdOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<BatchToSpaceNdOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<BatchToSpaceNdOptions> for BatchToSpaceNdOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<BatchToSpaceNdOptions> {
+                BatchToSpaceNdOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [BatchToSpaceNdOptions].
+        #[derive(Copy, Clone)]
+        pub struct BatchToSpaceNdOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> BatchToSpaceNdOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for BatchToSpaceNdOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("BatchToSpaceNdOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<BatchToSpaceNdOptionsRef<'a>> for BatchToSpaceNdOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: BatchToSpaceNdOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for BatchToSpaceNdOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for BatchToSpaceNdOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[BatchToSpaceNdOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<BatchToSpaceNdOptions>>
+            for BatchToSpaceNdOptions
+        {
+            type Value = ::planus::Offset<BatchToSpaceNdOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<BatchToSpaceNdOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for BatchToSpaceNdOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[BatchToSpaceNdOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `SpaceToBatchNDOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `SpaceToBatchNDOptions` in the file `schema/tflite.fbs:587`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct SpaceToBatchNdOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for SpaceToBatchNdOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl SpaceToBatchNdOptions {
+            /// Creates a [SpaceToBatchNdOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> SpaceToBatchNdOptionsBuilder<()> {
+                SpaceToBatchNdOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SpaceToBatchNdOptions>> for SpaceToBatchNdOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToBatchNdOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SpaceToBatchNdOptions>> for SpaceToBatchNdOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SpaceToBatchNdOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SpaceToBatchNdOptions> for SpaceToBatchNdOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToBatchNdOptions> {
+                SpaceToBatchNdOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [SpaceToBatchNdOptions] type.
+        ///
+        /// Can be created using the [SpaceToBatchNdOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct SpaceToBatchNdOptionsBuilder<State>(State);
+
+        impl SpaceToBatchNdOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [SpaceToBatchNdOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToBatchNdOptions>
+            where
+                Self: ::planus::WriteAsOffset<SpaceToBatchNdOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SpaceToBatchNdOptions>>
+            for SpaceToBatchNdOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<SpaceToBatchNdOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToBatchNdOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SpaceToBatchNdOptions>>
+            for SpaceToBatchNdOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<SpaceToBatchNdOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SpaceToBatchNdOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SpaceToBatchNdOptions> for SpaceToBatchNdOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SpaceToBatchNdOptions> {
+                SpaceToBatchNdOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [SpaceToBatchNdOptions].
+        #[derive(Copy, Clone)]
+        pub struct SpaceToBatchNdOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> SpaceToBatchNdOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for SpaceToBatchNdOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("SpaceToBatchNdOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<SpaceToBatchNdOptionsRef<'a>> for SpaceToBatchNdOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: SpaceToBatchNdOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for SpaceToBatchNdOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for SpaceToBatchNdOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[SpaceToBatchNdOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<SpaceToBatchNdOptions>>
+            for SpaceToBatchNdOptions
+        {
+            type Value = ::planus::Offset<SpaceToBatchNdOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<SpaceToBatchNdOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for SpaceToBatchNdOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[SpaceToBatchNdOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `TransposeOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `TransposeOptions` in the file `schema/tflite.fbs:589`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct TransposeOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for TransposeOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl TransposeOptions {
+            /// Creates a [TransposeOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> TransposeOptionsBuilder<()> {
+                TransposeOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<TransposeOptions>> for TransposeOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<TransposeOptions>> for TransposeOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<TransposeOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<TransposeOptions> for TransposeOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeOptions> {
+                TransposeOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [TransposeOptions] type.
+        ///
+        /// Can be created using the [TransposeOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct TransposeOptionsBuilder<State>(State);
+
+        impl TransposeOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [TransposeOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeOptions>
+            where
+                Self: ::planus::WriteAsOffset<TransposeOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<TransposeOptions>> for TransposeOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<TransposeOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<TransposeOptions>> for TransposeOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<TransposeOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<TransposeOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<TransposeOptions> for TransposeOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeOptions> {
+                TransposeOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [TransposeOptions].
+        #[derive(Copy, Clone)]
+        pub struct TransposeOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> TransposeOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for TransposeOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("TransposeOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<TransposeOptionsRef<'a>> for TransposeOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: TransposeOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for TransposeOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for TransposeOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[TransposeOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<TransposeOptions>> for TransposeOptions {
+            type Value = ::planus::Offset<TransposeOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<TransposeOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for TransposeOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[TransposeOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `ExpOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `ExpOptions` in the file `schema/tflite.fbs:591`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct ExpOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for ExpOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl ExpOptions {
+            /// Creates a [ExpOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> ExpOptionsBuilder<()> {
+                ExpOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ExpOptions>> for ExpOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<ExpOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ExpOptions>> for ExpOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ExpOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ExpOptions> for ExpOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<ExpOptions> {
+                ExpOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [ExpOptions] type.
+        ///
+        /// Can be created using the [ExpOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct ExpOptionsBuilder<State>(State);
+
+        impl ExpOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [ExpOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<ExpOptions>
+            where
+                Self: ::planus::WriteAsOffset<ExpOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ExpOptions>> for ExpOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<ExpOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<ExpOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ExpOptions>> for ExpOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<ExpOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ExpOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ExpOptions> for ExpOptionsBuilder<()> {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<ExpOptions> {
+                ExpOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [ExpOptions].
+        #[derive(Copy, Clone)]
+        pub struct ExpOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> ExpOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for ExpOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("ExpOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<ExpOptionsRef<'a>> for ExpOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: ExpOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for ExpOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for ExpOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[ExpOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<ExpOptions>> for ExpOptions {
+            type Value = ::planus::Offset<ExpOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<ExpOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for ExpOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[ExpOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `LogSoftmaxOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `LogSoftmaxOptions` in the file `schema/tflite.fbs:593`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct LogSoftmaxOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for LogSoftmaxOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl LogSoftmaxOptions {
+            /// Creates a [LogSoftmaxOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> LogSoftmaxOptionsBuilder<()> {
+                LogSoftmaxOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<LogSoftmaxOptions>> for LogSoftmaxOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LogSoftmaxOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<LogSoftmaxOptions>> for LogSoftmaxOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<LogSoftmaxOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<LogSoftmaxOptions> for LogSoftmaxOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LogSoftmaxOptions> {
+                LogSoftmaxOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [LogSoftmaxOptions] type.
+        ///
+        /// Can be created using the [LogSoftmaxOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct LogSoftmaxOptionsBuilder<State>(State);
+
+        impl LogSoftmaxOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [LogSoftmaxOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LogSoftmaxOptions>
+            where
+                Self: ::planus::WriteAsOffset<LogSoftmaxOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<LogSoftmaxOptions>> for LogSoftmaxOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<LogSoftmaxOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LogSoftmaxOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<LogSoftmaxOptions>>
+            for LogSoftmaxOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<LogSoftmaxOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<LogSoftmaxOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<LogSoftmaxOptions> for LogSoftmaxOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LogSoftmaxOptions> {
+                LogSoftmaxOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [LogSoftmaxOptions].
+        #[derive(Copy, Clone)]
+        pub struct LogSoftmaxOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> LogSoftmaxOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for LogSoftmaxOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("LogSoftmaxOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<LogSoftmaxOptionsRef<'a>> for LogSoftmaxOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: LogSoftmaxOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for LogSoftmaxOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for LogSoftmaxOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[LogSoftmaxOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<LogSoftmaxOptions>> for LogSoftmaxOptions {
+            type Value = ::planus::Offset<LogSoftmaxOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<LogSoftmaxOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for LogSoftmaxOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[LogSoftmaxOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `ReducerOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `ReducerOptions` in the file `schema/tflite.fbs:596`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct ReducerOptions {
+            /// The field `keep_dims` in the table `ReducerOptions`
+            pub keep_dims: bool,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for ReducerOptions {
+            fn default() -> Self {
+                Self { keep_dims: false }
+            }
+        }
+
+        impl ReducerOptions {
+            /// Creates a [ReducerOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> ReducerOptionsBuilder<()> {
+                ReducerOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_keep_dims: impl ::planus::WriteAsDefault<bool, bool>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_keep_dims = field_keep_dims.prepare(builder, &false);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_keep_dims.is_some() {
+                    table_writer.write_entry::<bool>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_keep_dims) = prepared_keep_dims
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_keep_dims);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ReducerOptions>> for ReducerOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<ReducerOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ReducerOptions>> for ReducerOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ReducerOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ReducerOptions> for ReducerOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<ReducerOptions> {
+                ReducerOptions::create(builder, self.keep_dims)
+            }
+        }
+
+        /// Builder for serializing an instance of the [ReducerOptions] type.
+        ///
+        /// Can be created using the [ReducerOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct ReducerOptionsBuilder<State>(State);
+
+        impl ReducerOptionsBuilder<()> {
+            /// Setter for the [`keep_dims` field](ReducerOptions#structfield.keep_dims).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn keep_dims<T0>(self, value: T0) -> ReducerOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<bool, bool>,
+            {
+                ReducerOptionsBuilder((value,))
+            }
+
+            /// Sets the [`keep_dims` field](ReducerOptions#structfield.keep_dims) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn keep_dims_as_default(self) -> ReducerOptionsBuilder<(::planus::DefaultValue,)> {
+                self.keep_dims(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> ReducerOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [ReducerOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<ReducerOptions>
+            where
+                Self: ::planus::WriteAsOffset<ReducerOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<bool, bool>>
+            ::planus::WriteAs<::planus::Offset<ReducerOptions>> for ReducerOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<ReducerOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<ReducerOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<bool, bool>>
+            ::planus::WriteAsOptional<::planus::Offset<ReducerOptions>>
+            for ReducerOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<ReducerOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ReducerOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<bool, bool>> ::planus::WriteAsOffset<ReducerOptions>
+            for ReducerOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<ReducerOptions> {
+                let (v0,) = &self.0;
+                ReducerOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [ReducerOptions].
+        #[derive(Copy, Clone)]
+        pub struct ReducerOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> ReducerOptionsRef<'a> {
+            /// Getter for the [`keep_dims` field](ReducerOptions#structfield.keep_dims).
+            #[inline]
+            pub fn keep_dims(&self) -> ::planus::Result<bool> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "ReducerOptions", "keep_dims")?
+                        .unwrap_or(false),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for ReducerOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("ReducerOptionsRef");
+                f.field("keep_dims", &self.keep_dims());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<ReducerOptionsRef<'a>> for ReducerOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: ReducerOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    keep_dims: ::core::convert::TryInto::try_into(value.keep_dims()?)?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for ReducerOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for ReducerOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[ReducerOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<ReducerOptions>> for ReducerOptions {
+            type Value = ::planus::Offset<ReducerOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<ReducerOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for ReducerOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[ReducerOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `SqueezeOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `SqueezeOptions` in the file `schema/tflite.fbs:600`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct SqueezeOptions {
+            /// The field `squeeze_dims` in the table `SqueezeOptions`
+            pub squeeze_dims: ::core::option::Option<::planus::alloc::vec::Vec<i32>>,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for SqueezeOptions {
+            fn default() -> Self {
+                Self {
+                    squeeze_dims: ::core::default::Default::default(),
+                }
+            }
+        }
+
+        impl SqueezeOptions {
+            /// Creates a [SqueezeOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> SqueezeOptionsBuilder<()> {
+                SqueezeOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_squeeze_dims: impl ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_squeeze_dims = field_squeeze_dims.prepare(builder);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_squeeze_dims.is_some() {
+                    table_writer.write_entry::<::planus::Offset<[i32]>>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_squeeze_dims) =
+                            prepared_squeeze_dims
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_squeeze_dims);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SqueezeOptions>> for SqueezeOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SqueezeOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SqueezeOptions>> for SqueezeOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SqueezeOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SqueezeOptions> for SqueezeOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SqueezeOptions> {
+                SqueezeOptions::create(builder, &self.squeeze_dims)
+            }
+        }
+
+        /// Builder for serializing an instance of the [SqueezeOptions] type.
+        ///
+        /// Can be created using the [SqueezeOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct SqueezeOptionsBuilder<State>(State);
+
+        impl SqueezeOptionsBuilder<()> {
+            /// Setter for the [`squeeze_dims` field](SqueezeOptions#structfield.squeeze_dims).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn squeeze_dims<T0>(self, value: T0) -> SqueezeOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>,
+            {
+                SqueezeOptionsBuilder((value,))
+            }
+
+            /// Sets the [`squeeze_dims` field](SqueezeOptions#structfield.squeeze_dims) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn squeeze_dims_as_null(self) -> SqueezeOptionsBuilder<((),)> {
+                self.squeeze_dims(())
+            }
+        }
+
+        impl<T0> SqueezeOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [SqueezeOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<SqueezeOptions>
+            where
+                Self: ::planus::WriteAsOffset<SqueezeOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>>
+            ::planus::WriteAs<::planus::Offset<SqueezeOptions>> for SqueezeOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<SqueezeOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SqueezeOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>>
+            ::planus::WriteAsOptional<::planus::Offset<SqueezeOptions>>
+            for SqueezeOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<SqueezeOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SqueezeOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsOptional<::planus::Offset<[i32]>>>
+            ::planus::WriteAsOffset<SqueezeOptions> for SqueezeOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SqueezeOptions> {
+                let (v0,) = &self.0;
+                SqueezeOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [SqueezeOptions].
+        #[derive(Copy, Clone)]
+        pub struct SqueezeOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> SqueezeOptionsRef<'a> {
+            /// Getter for the [`squeeze_dims` field](SqueezeOptions#structfield.squeeze_dims).
+            #[inline]
+            pub fn squeeze_dims(
+                &self,
+            ) -> ::planus::Result<::core::option::Option<::planus::Vector<'a, i32>>> {
+                self.0.access(0, "SqueezeOptions", "squeeze_dims")
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for SqueezeOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("SqueezeOptionsRef");
+                if let ::core::option::Option::Some(field_squeeze_dims) =
+                    self.squeeze_dims().transpose()
+                {
+                    f.field("squeeze_dims", &field_squeeze_dims);
+                }
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<SqueezeOptionsRef<'a>> for SqueezeOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: SqueezeOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    squeeze_dims: if let ::core::option::Option::Some(squeeze_dims) =
+                        value.squeeze_dims()?
+                    {
+                        ::core::option::Option::Some(squeeze_dims.to_vec()?)
+                    } else {
+                        ::core::option::Option::None
+                    },
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for SqueezeOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for SqueezeOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[SqueezeOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<SqueezeOptions>> for SqueezeOptions {
+            type Value = ::planus::Offset<SqueezeOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<SqueezeOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for SqueezeOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[SqueezeOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `SplitOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `SplitOptions` in the file `schema/tflite.fbs:604`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct SplitOptions {
+            /// The field `num_splits` in the table `SplitOptions`
+            pub num_splits: i32,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for SplitOptions {
+            fn default() -> Self {
+                Self { num_splits: 0 }
+            }
+        }
+
+        impl SplitOptions {
+            /// Creates a [SplitOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> SplitOptionsBuilder<()> {
+                SplitOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_num_splits: impl ::planus::WriteAsDefault<i32, i32>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_num_splits = field_num_splits.prepare(builder, &0);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_num_splits.is_some() {
+                    table_writer.write_entry::<i32>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_num_splits) =
+                            prepared_num_splits
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_num_splits);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SplitOptions>> for SplitOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SplitOptions>> for SplitOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SplitOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SplitOptions> for SplitOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitOptions> {
+                SplitOptions::create(builder, self.num_splits)
+            }
+        }
+
+        /// Builder for serializing an instance of the [SplitOptions] type.
+        ///
+        /// Can be created using the [SplitOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct SplitOptionsBuilder<State>(State);
+
+        impl SplitOptionsBuilder<()> {
+            /// Setter for the [`num_splits` field](SplitOptions#structfield.num_splits).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn num_splits<T0>(self, value: T0) -> SplitOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<i32, i32>,
+            {
+                SplitOptionsBuilder((value,))
+            }
+
+            /// Sets the [`num_splits` field](SplitOptions#structfield.num_splits) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn num_splits_as_default(self) -> SplitOptionsBuilder<(::planus::DefaultValue,)> {
+                self.num_splits(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> SplitOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [SplitOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitOptions>
+            where
+                Self: ::planus::WriteAsOffset<SplitOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAs<::planus::Offset<SplitOptions>> for SplitOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<SplitOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAsOptional<::planus::Offset<SplitOptions>>
+            for SplitOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<SplitOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SplitOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>> ::planus::WriteAsOffset<SplitOptions>
+            for SplitOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitOptions> {
+                let (v0,) = &self.0;
+                SplitOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [SplitOptions].
+        #[derive(Copy, Clone)]
+        pub struct SplitOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> SplitOptionsRef<'a> {
+            /// Getter for the [`num_splits` field](SplitOptions#structfield.num_splits).
+            #[inline]
+            pub fn num_splits(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0.access(0, "SplitOptions", "num_splits")?.unwrap_or(0),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for SplitOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("SplitOptionsRef");
+                f.field("num_splits", &self.num_splits());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<SplitOptionsRef<'a>> for SplitOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: SplitOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    num_splits: ::core::convert::TryInto::try_into(value.num_splits()?)?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for SplitOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for SplitOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[SplitOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<SplitOptions>> for SplitOptions {
+            type Value = ::planus::Offset<SplitOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<SplitOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for SplitOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[SplitOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `SplitVOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `SplitVOptions` in the file `schema/tflite.fbs:608`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct SplitVOptions {
+            /// The field `num_splits` in the table `SplitVOptions`
+            pub num_splits: i32,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for SplitVOptions {
+            fn default() -> Self {
+                Self { num_splits: 0 }
+            }
+        }
+
+        impl SplitVOptions {
+            /// Creates a [SplitVOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> SplitVOptionsBuilder<()> {
+                SplitVOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_num_splits: impl ::planus::WriteAsDefault<i32, i32>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_num_splits = field_num_splits.prepare(builder, &0);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_num_splits.is_some() {
+                    table_writer.write_entry::<i32>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_num_splits) =
+                            prepared_num_splits
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_num_splits);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SplitVOptions>> for SplitVOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitVOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SplitVOptions>> for SplitVOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SplitVOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SplitVOptions> for SplitVOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitVOptions> {
+                SplitVOptions::create(builder, self.num_splits)
+            }
+        }
+
+        /// Builder for serializing an instance of the [SplitVOptions] type.
+        ///
+        /// Can be created using the [SplitVOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct SplitVOptionsBuilder<State>(State);
+
+        impl SplitVOptionsBuilder<()> {
+            /// Setter for the [`num_splits` field](SplitVOptions#structfield.num_splits).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn num_splits<T0>(self, value: T0) -> SplitVOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<i32, i32>,
+            {
+                SplitVOptionsBuilder((value,))
+            }
+
+            /// Sets the [`num_splits` field](SplitVOptions#structfield.num_splits) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn num_splits_as_default(self) -> SplitVOptionsBuilder<(::planus::DefaultValue,)> {
+                self.num_splits(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> SplitVOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [SplitVOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitVOptions>
+            where
+                Self: ::planus::WriteAsOffset<SplitVOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAs<::planus::Offset<SplitVOptions>> for SplitVOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<SplitVOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitVOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAsOptional<::planus::Offset<SplitVOptions>>
+            for SplitVOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<SplitVOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SplitVOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>> ::planus::WriteAsOffset<SplitVOptions>
+            for SplitVOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SplitVOptions> {
+                let (v0,) = &self.0;
+                SplitVOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [SplitVOptions].
+        #[derive(Copy, Clone)]
+        pub struct SplitVOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> SplitVOptionsRef<'a> {
+            /// Getter for the [`num_splits` field](SplitVOptions#structfield.num_splits).
+            #[inline]
+            pub fn num_splits(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "SplitVOptions", "num_splits")?
+                        .unwrap_or(0),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for SplitVOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("SplitVOptionsRef");
+                f.field("num_splits", &self.num_splits());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<SplitVOptionsRef<'a>> for SplitVOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: SplitVOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    num_splits: ::core::convert::TryInto::try_into(value.num_splits()?)?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for SplitVOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for SplitVOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[SplitVOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<SplitVOptions>> for SplitVOptions {
+            type Value = ::planus::Offset<SplitVOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<SplitVOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for SplitVOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[SplitVOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
         /// The table `StridedSliceOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `StridedSliceOptions` in the file `schema/tflite.fbs:439`
+        /// * Table `StridedSliceOptions` in the file `schema/tflite.fbs:612`
         #[derive(
             Clone,
             Debug,
@@ -12230,7 +23035,7 @@ mod root {
         /// The table `DequantizeOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `DequantizeOptions` in the file `schema/tflite.fbs:448`
+        /// * Table `DequantizeOptions` in the file `schema/tflite.fbs:622`
         #[derive(
             Clone,
             Debug,
@@ -12455,10 +23260,1440 @@ mod root {
             }
         }
 
+        /// The table `QuantizeOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `QuantizeOptions` in the file `schema/tflite.fbs:624`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct QuantizeOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for QuantizeOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl QuantizeOptions {
+            /// Creates a [QuantizeOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> QuantizeOptionsBuilder<()> {
+                QuantizeOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<QuantizeOptions>> for QuantizeOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<QuantizeOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<QuantizeOptions>> for QuantizeOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<QuantizeOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<QuantizeOptions> for QuantizeOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<QuantizeOptions> {
+                QuantizeOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [QuantizeOptions] type.
+        ///
+        /// Can be created using the [QuantizeOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct QuantizeOptionsBuilder<State>(State);
+
+        impl QuantizeOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [QuantizeOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<QuantizeOptions>
+            where
+                Self: ::planus::WriteAsOffset<QuantizeOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<QuantizeOptions>> for QuantizeOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<QuantizeOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<QuantizeOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<QuantizeOptions>> for QuantizeOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<QuantizeOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<QuantizeOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<QuantizeOptions> for QuantizeOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<QuantizeOptions> {
+                QuantizeOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [QuantizeOptions].
+        #[derive(Copy, Clone)]
+        pub struct QuantizeOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> QuantizeOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for QuantizeOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("QuantizeOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<QuantizeOptionsRef<'a>> for QuantizeOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: QuantizeOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for QuantizeOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for QuantizeOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[QuantizeOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<QuantizeOptions>> for QuantizeOptions {
+            type Value = ::planus::Offset<QuantizeOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<QuantizeOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for QuantizeOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[QuantizeOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `MaximumMinimumOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `MaximumMinimumOptions` in the file `schema/tflite.fbs:626`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct MaximumMinimumOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for MaximumMinimumOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl MaximumMinimumOptions {
+            /// Creates a [MaximumMinimumOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> MaximumMinimumOptionsBuilder<()> {
+                MaximumMinimumOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<MaximumMinimumOptions>> for MaximumMinimumOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<MaximumMinimumOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<MaximumMinimumOptions>> for MaximumMinimumOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<MaximumMinimumOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<MaximumMinimumOptions> for MaximumMinimumOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<MaximumMinimumOptions> {
+                MaximumMinimumOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [MaximumMinimumOptions] type.
+        ///
+        /// Can be created using the [MaximumMinimumOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct MaximumMinimumOptionsBuilder<State>(State);
+
+        impl MaximumMinimumOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [MaximumMinimumOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<MaximumMinimumOptions>
+            where
+                Self: ::planus::WriteAsOffset<MaximumMinimumOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<MaximumMinimumOptions>>
+            for MaximumMinimumOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<MaximumMinimumOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<MaximumMinimumOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<MaximumMinimumOptions>>
+            for MaximumMinimumOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<MaximumMinimumOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<MaximumMinimumOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<MaximumMinimumOptions> for MaximumMinimumOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<MaximumMinimumOptions> {
+                MaximumMinimumOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [MaximumMinimumOptions].
+        #[derive(Copy, Clone)]
+        pub struct MaximumMinimumOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> MaximumMinimumOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for MaximumMinimumOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("MaximumMinimumOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<MaximumMinimumOptionsRef<'a>> for MaximumMinimumOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: MaximumMinimumOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for MaximumMinimumOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for MaximumMinimumOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[MaximumMinimumOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<MaximumMinimumOptions>>
+            for MaximumMinimumOptions
+        {
+            type Value = ::planus::Offset<MaximumMinimumOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<MaximumMinimumOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for MaximumMinimumOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[MaximumMinimumOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `SliceOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `SliceOptions` in the file `schema/tflite.fbs:628`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct SliceOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for SliceOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl SliceOptions {
+            /// Creates a [SliceOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> SliceOptionsBuilder<()> {
+                SliceOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SliceOptions>> for SliceOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SliceOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SliceOptions>> for SliceOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SliceOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SliceOptions> for SliceOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SliceOptions> {
+                SliceOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [SliceOptions] type.
+        ///
+        /// Can be created using the [SliceOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct SliceOptionsBuilder<State>(State);
+
+        impl SliceOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [SliceOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<SliceOptions>
+            where
+                Self: ::planus::WriteAsOffset<SliceOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SliceOptions>> for SliceOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<SliceOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SliceOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SliceOptions>> for SliceOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<SliceOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SliceOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SliceOptions> for SliceOptionsBuilder<()> {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<SliceOptions> {
+                SliceOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [SliceOptions].
+        #[derive(Copy, Clone)]
+        pub struct SliceOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> SliceOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for SliceOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("SliceOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<SliceOptionsRef<'a>> for SliceOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: SliceOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for SliceOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for SliceOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[SliceOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<SliceOptions>> for SliceOptions {
+            type Value = ::planus::Offset<SliceOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<SliceOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for SliceOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[SliceOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `TransposeConvOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `TransposeConvOptions` in the file `schema/tflite.fbs:630`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct TransposeConvOptions {
+            /// The field `padding` in the table `TransposeConvOptions`
+            pub padding: self::Padding,
+            /// The field `stride_w` in the table `TransposeConvOptions`
+            pub stride_w: i32,
+            /// The field `stride_h` in the table `TransposeConvOptions`
+            pub stride_h: i32,
+            /// The field `fused_activation_function` in the table `TransposeConvOptions`
+            pub fused_activation_function: self::ActivationFunctionType,
+            /// The field `quantized_bias_type` in the table `TransposeConvOptions`
+            pub quantized_bias_type: self::TensorType,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for TransposeConvOptions {
+            fn default() -> Self {
+                Self {
+                    padding: self::Padding::Same,
+                    stride_w: 0,
+                    stride_h: 0,
+                    fused_activation_function: self::ActivationFunctionType::None,
+                    quantized_bias_type: self::TensorType::Float32,
+                }
+            }
+        }
+
+        impl TransposeConvOptions {
+            /// Creates a [TransposeConvOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> TransposeConvOptionsBuilder<()> {
+                TransposeConvOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_padding: impl ::planus::WriteAsDefault<self::Padding, self::Padding>,
+                field_stride_w: impl ::planus::WriteAsDefault<i32, i32>,
+                field_stride_h: impl ::planus::WriteAsDefault<i32, i32>,
+                field_fused_activation_function: impl ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                field_quantized_bias_type: impl ::planus::WriteAsDefault<
+                    self::TensorType,
+                    self::TensorType,
+                >,
+            ) -> ::planus::Offset<Self> {
+                let prepared_padding = field_padding.prepare(builder, &self::Padding::Same);
+                let prepared_stride_w = field_stride_w.prepare(builder, &0);
+                let prepared_stride_h = field_stride_h.prepare(builder, &0);
+                let prepared_fused_activation_function = field_fused_activation_function
+                    .prepare(builder, &self::ActivationFunctionType::None);
+                let prepared_quantized_bias_type =
+                    field_quantized_bias_type.prepare(builder, &self::TensorType::Float32);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<14> =
+                    ::core::default::Default::default();
+                if prepared_stride_w.is_some() {
+                    table_writer.write_entry::<i32>(1);
+                }
+                if prepared_stride_h.is_some() {
+                    table_writer.write_entry::<i32>(2);
+                }
+                if prepared_padding.is_some() {
+                    table_writer.write_entry::<self::Padding>(0);
+                }
+                if prepared_fused_activation_function.is_some() {
+                    table_writer.write_entry::<self::ActivationFunctionType>(3);
+                }
+                if prepared_quantized_bias_type.is_some() {
+                    table_writer.write_entry::<self::TensorType>(4);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_stride_w) = prepared_stride_w {
+                            object_writer.write::<_, _, 4>(&prepared_stride_w);
+                        }
+                        if let ::core::option::Option::Some(prepared_stride_h) = prepared_stride_h {
+                            object_writer.write::<_, _, 4>(&prepared_stride_h);
+                        }
+                        if let ::core::option::Option::Some(prepared_padding) = prepared_padding {
+                            object_writer.write::<_, _, 1>(&prepared_padding);
+                        }
+                        if let ::core::option::Option::Some(prepared_fused_activation_function) =
+                            prepared_fused_activation_function
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_fused_activation_function);
+                        }
+                        if let ::core::option::Option::Some(prepared_quantized_bias_type) =
+                            prepared_quantized_bias_type
+                        {
+                            object_writer.write::<_, _, 1>(&prepared_quantized_bias_type);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<TransposeConvOptions>> for TransposeConvOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeConvOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<TransposeConvOptions>> for TransposeConvOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<TransposeConvOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<TransposeConvOptions> for TransposeConvOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeConvOptions> {
+                TransposeConvOptions::create(
+                    builder,
+                    self.padding,
+                    self.stride_w,
+                    self.stride_h,
+                    self.fused_activation_function,
+                    self.quantized_bias_type,
+                )
+            }
+        }
+
+        /// Builder for serializing an instance of the [TransposeConvOptions] type.
+        ///
+        /// Can be created using the [TransposeConvOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct TransposeConvOptionsBuilder<State>(State);
+
+        impl TransposeConvOptionsBuilder<()> {
+            /// Setter for the [`padding` field](TransposeConvOptions#structfield.padding).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn padding<T0>(self, value: T0) -> TransposeConvOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<self::Padding, self::Padding>,
+            {
+                TransposeConvOptionsBuilder((value,))
+            }
+
+            /// Sets the [`padding` field](TransposeConvOptions#structfield.padding) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn padding_as_default(
+                self,
+            ) -> TransposeConvOptionsBuilder<(::planus::DefaultValue,)> {
+                self.padding(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> TransposeConvOptionsBuilder<(T0,)> {
+            /// Setter for the [`stride_w` field](TransposeConvOptions#structfield.stride_w).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn stride_w<T1>(self, value: T1) -> TransposeConvOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0,) = self.0;
+                TransposeConvOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`stride_w` field](TransposeConvOptions#structfield.stride_w) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn stride_w_as_default(
+                self,
+            ) -> TransposeConvOptionsBuilder<(T0, ::planus::DefaultValue)> {
+                self.stride_w(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> TransposeConvOptionsBuilder<(T0, T1)> {
+            /// Setter for the [`stride_h` field](TransposeConvOptions#structfield.stride_h).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn stride_h<T2>(self, value: T2) -> TransposeConvOptionsBuilder<(T0, T1, T2)>
+            where
+                T2: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0, v1) = self.0;
+                TransposeConvOptionsBuilder((v0, v1, value))
+            }
+
+            /// Sets the [`stride_h` field](TransposeConvOptions#structfield.stride_h) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn stride_h_as_default(
+                self,
+            ) -> TransposeConvOptionsBuilder<(T0, T1, ::planus::DefaultValue)> {
+                self.stride_h(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1, T2> TransposeConvOptionsBuilder<(T0, T1, T2)> {
+            /// Setter for the [`fused_activation_function` field](TransposeConvOptions#structfield.fused_activation_function).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function<T3>(
+                self,
+                value: T3,
+            ) -> TransposeConvOptionsBuilder<(T0, T1, T2, T3)>
+            where
+                T3: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+            {
+                let (v0, v1, v2) = self.0;
+                TransposeConvOptionsBuilder((v0, v1, v2, value))
+            }
+
+            /// Sets the [`fused_activation_function` field](TransposeConvOptions#structfield.fused_activation_function) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn fused_activation_function_as_default(
+                self,
+            ) -> TransposeConvOptionsBuilder<(T0, T1, T2, ::planus::DefaultValue)> {
+                self.fused_activation_function(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1, T2, T3> TransposeConvOptionsBuilder<(T0, T1, T2, T3)> {
+            /// Setter for the [`quantized_bias_type` field](TransposeConvOptions#structfield.quantized_bias_type).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn quantized_bias_type<T4>(
+                self,
+                value: T4,
+            ) -> TransposeConvOptionsBuilder<(T0, T1, T2, T3, T4)>
+            where
+                T4: ::planus::WriteAsDefault<self::TensorType, self::TensorType>,
+            {
+                let (v0, v1, v2, v3) = self.0;
+                TransposeConvOptionsBuilder((v0, v1, v2, v3, value))
+            }
+
+            /// Sets the [`quantized_bias_type` field](TransposeConvOptions#structfield.quantized_bias_type) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn quantized_bias_type_as_default(
+                self,
+            ) -> TransposeConvOptionsBuilder<(T0, T1, T2, T3, ::planus::DefaultValue)> {
+                self.quantized_bias_type(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1, T2, T3, T4> TransposeConvOptionsBuilder<(T0, T1, T2, T3, T4)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [TransposeConvOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeConvOptions>
+            where
+                Self: ::planus::WriteAsOffset<TransposeConvOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<self::Padding, self::Padding>,
+                T1: ::planus::WriteAsDefault<i32, i32>,
+                T2: ::planus::WriteAsDefault<i32, i32>,
+                T3: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T4: ::planus::WriteAsDefault<self::TensorType, self::TensorType>,
+            > ::planus::WriteAs<::planus::Offset<TransposeConvOptions>>
+            for TransposeConvOptionsBuilder<(T0, T1, T2, T3, T4)>
+        {
+            type Prepared = ::planus::Offset<TransposeConvOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeConvOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<self::Padding, self::Padding>,
+                T1: ::planus::WriteAsDefault<i32, i32>,
+                T2: ::planus::WriteAsDefault<i32, i32>,
+                T3: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T4: ::planus::WriteAsDefault<self::TensorType, self::TensorType>,
+            > ::planus::WriteAsOptional<::planus::Offset<TransposeConvOptions>>
+            for TransposeConvOptionsBuilder<(T0, T1, T2, T3, T4)>
+        {
+            type Prepared = ::planus::Offset<TransposeConvOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<TransposeConvOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsDefault<self::Padding, self::Padding>,
+                T1: ::planus::WriteAsDefault<i32, i32>,
+                T2: ::planus::WriteAsDefault<i32, i32>,
+                T3: ::planus::WriteAsDefault<
+                    self::ActivationFunctionType,
+                    self::ActivationFunctionType,
+                >,
+                T4: ::planus::WriteAsDefault<self::TensorType, self::TensorType>,
+            > ::planus::WriteAsOffset<TransposeConvOptions>
+            for TransposeConvOptionsBuilder<(T0, T1, T2, T3, T4)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<TransposeConvOptions> {
+                let (v0, v1, v2, v3, v4) = &self.0;
+                TransposeConvOptions::create(builder, v0, v1, v2, v3, v4)
+            }
+        }
+
+        /// Reference to a deserialized [TransposeConvOptions].
+        #[derive(Copy, Clone)]
+        pub struct TransposeConvOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> TransposeConvOptionsRef<'a> {
+            /// Getter for the [`padding` field](TransposeConvOptions#structfield.padding).
+            #[inline]
+            pub fn padding(&self) -> ::planus::Result<self::Padding> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "TransposeConvOptions", "padding")?
+                        .unwrap_or(self::Padding::Same),
+                )
+            }
+
+            /// Getter for the [`stride_w` field](TransposeConvOptions#structfield.stride_w).
+            #[inline]
+            pub fn stride_w(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(1, "TransposeConvOptions", "stride_w")?
+                        .unwrap_or(0),
+                )
+            }
+
+            /// Getter for the [`stride_h` field](TransposeConvOptions#structfield.stride_h).
+            #[inline]
+            pub fn stride_h(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(2, "TransposeConvOptions", "stride_h")?
+                        .unwrap_or(0),
+                )
+            }
+
+            /// Getter for the [`fused_activation_function` field](TransposeConvOptions#structfield.fused_activation_function).
+            #[inline]
+            pub fn fused_activation_function(
+                &self,
+            ) -> ::planus::Result<self::ActivationFunctionType> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(3, "TransposeConvOptions", "fused_activation_function")?
+                        .unwrap_or(self::ActivationFunctionType::None),
+                )
+            }
+
+            /// Getter for the [`quantized_bias_type` field](TransposeConvOptions#structfield.quantized_bias_type).
+            #[inline]
+            pub fn quantized_bias_type(&self) -> ::planus::Result<self::TensorType> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(4, "TransposeConvOptions", "quantized_bias_type")?
+                        .unwrap_or(self::TensorType::Float32),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for TransposeConvOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("TransposeConvOptionsRef");
+                f.field("padding", &self.padding());
+                f.field("stride_w", &self.stride_w());
+                f.field("stride_h", &self.stride_h());
+                f.field(
+                    "fused_activation_function",
+                    &self.fused_activation_function(),
+                );
+                f.field("quantized_bias_type", &self.quantized_bias_type());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<TransposeConvOptionsRef<'a>> for TransposeConvOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: TransposeConvOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    padding: ::core::convert::TryInto::try_into(value.padding()?)?,
+                    stride_w: ::core::convert::TryInto::try_into(value.stride_w()?)?,
+                    stride_h: ::core::convert::TryInto::try_into(value.stride_h()?)?,
+                    fused_activation_function: ::core::convert::TryInto::try_into(
+                        value.fused_activation_function()?,
+                    )?,
+                    quantized_bias_type: ::core::convert::TryInto::try_into(
+                        value.quantized_bias_type()?,
+                    )?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for TransposeConvOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for TransposeConvOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[TransposeConvOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<TransposeConvOptions>> for TransposeConvOptions {
+            type Value = ::planus::Offset<TransposeConvOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<TransposeConvOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for TransposeConvOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[TransposeConvOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `ExpandDimsOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `ExpandDimsOptions` in the file `schema/tflite.fbs:639`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct ExpandDimsOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for ExpandDimsOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl ExpandDimsOptions {
+            /// Creates a [ExpandDimsOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> ExpandDimsOptionsBuilder<()> {
+                ExpandDimsOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ExpandDimsOptions>> for ExpandDimsOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ExpandDimsOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ExpandDimsOptions>> for ExpandDimsOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ExpandDimsOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ExpandDimsOptions> for ExpandDimsOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ExpandDimsOptions> {
+                ExpandDimsOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [ExpandDimsOptions] type.
+        ///
+        /// Can be created using the [ExpandDimsOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct ExpandDimsOptionsBuilder<State>(State);
+
+        impl ExpandDimsOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [ExpandDimsOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ExpandDimsOptions>
+            where
+                Self: ::planus::WriteAsOffset<ExpandDimsOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ExpandDimsOptions>> for ExpandDimsOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<ExpandDimsOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ExpandDimsOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ExpandDimsOptions>>
+            for ExpandDimsOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<ExpandDimsOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ExpandDimsOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ExpandDimsOptions> for ExpandDimsOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ExpandDimsOptions> {
+                ExpandDimsOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [ExpandDimsOptions].
+        #[derive(Copy, Clone)]
+        pub struct ExpandDimsOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> ExpandDimsOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for ExpandDimsOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("ExpandDimsOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<ExpandDimsOptionsRef<'a>> for ExpandDimsOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: ExpandDimsOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for ExpandDimsOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for ExpandDimsOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[ExpandDimsOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<ExpandDimsOptions>> for ExpandDimsOptions {
+            type Value = ::planus::Offset<ExpandDimsOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<ExpandDimsOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for ExpandDimsOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[ExpandDimsOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
         /// The table `ShapeOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `ShapeOptions` in the file `schema/tflite.fbs:450`
+        /// * Table `ShapeOptions` in the file `schema/tflite.fbs:641`
         #[derive(
             Clone,
             Debug,
@@ -12727,7 +24962,7 @@ mod root {
         /// The table `PackOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `PackOptions` in the file `schema/tflite.fbs:454`
+        /// * Table `PackOptions` in the file `schema/tflite.fbs:645`
         #[derive(
             Clone,
             Debug,
@@ -13034,10 +25269,10 @@ mod root {
             }
         }
 
-        /// The table `QuantizeOptions` in the namespace `tflite`
+        /// The table `UnpackOptions` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `QuantizeOptions` in the file `schema/tflite.fbs:459`
+        /// * Table `UnpackOptions` in the file `schema/tflite.fbs:650`
         #[derive(
             Clone,
             Debug,
@@ -13049,145 +25284,220 @@ mod root {
             ::serde::Serialize,
             ::serde::Deserialize,
         )]
-        pub struct QuantizeOptions {}
+        pub struct UnpackOptions {
+            /// The field `num` in the table `UnpackOptions`
+            pub num: i32,
+            /// The field `axis` in the table `UnpackOptions`
+            pub axis: i32,
+        }
 
         #[allow(clippy::derivable_impls)]
-        impl ::core::default::Default for QuantizeOptions {
+        impl ::core::default::Default for UnpackOptions {
             fn default() -> Self {
-                Self {}
+                Self { num: 0, axis: 0 }
             }
         }
 
-        impl QuantizeOptions {
-            /// Creates a [QuantizeOptionsBuilder] for serializing an instance of this table.
+        impl UnpackOptions {
+            /// Creates a [UnpackOptionsBuilder] for serializing an instance of this table.
             #[inline]
-            pub fn builder() -> QuantizeOptionsBuilder<()> {
-                QuantizeOptionsBuilder(())
+            pub fn builder() -> UnpackOptionsBuilder<()> {
+                UnpackOptionsBuilder(())
             }
 
             #[allow(clippy::too_many_arguments)]
-            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
-                let table_writer: ::planus::table_writer::TableWriter<4> =
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_num: impl ::planus::WriteAsDefault<i32, i32>,
+                field_axis: impl ::planus::WriteAsDefault<i32, i32>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_num = field_num.prepare(builder, &0);
+                let prepared_axis = field_axis.prepare(builder, &0);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<8> =
                     ::core::default::Default::default();
+                if prepared_num.is_some() {
+                    table_writer.write_entry::<i32>(0);
+                }
+                if prepared_axis.is_some() {
+                    table_writer.write_entry::<i32>(1);
+                }
+
                 unsafe {
-                    table_writer.finish(builder, |_table_writer| {});
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_num) = prepared_num {
+                            object_writer.write::<_, _, 4>(&prepared_num);
+                        }
+                        if let ::core::option::Option::Some(prepared_axis) = prepared_axis {
+                            object_writer.write::<_, _, 4>(&prepared_axis);
+                        }
+                    });
                 }
                 builder.current_offset()
             }
         }
 
-        impl ::planus::WriteAs<::planus::Offset<QuantizeOptions>> for QuantizeOptions {
+        impl ::planus::WriteAs<::planus::Offset<UnpackOptions>> for UnpackOptions {
             type Prepared = ::planus::Offset<Self>;
 
             #[inline]
-            fn prepare(
-                &self,
-                builder: &mut ::planus::Builder,
-            ) -> ::planus::Offset<QuantizeOptions> {
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<UnpackOptions> {
                 ::planus::WriteAsOffset::prepare(self, builder)
             }
         }
 
-        impl ::planus::WriteAsOptional<::planus::Offset<QuantizeOptions>> for QuantizeOptions {
+        impl ::planus::WriteAsOptional<::planus::Offset<UnpackOptions>> for UnpackOptions {
             type Prepared = ::planus::Offset<Self>;
 
             #[inline]
             fn prepare(
                 &self,
                 builder: &mut ::planus::Builder,
-            ) -> ::core::option::Option<::planus::Offset<QuantizeOptions>> {
+            ) -> ::core::option::Option<::planus::Offset<UnpackOptions>> {
                 ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
             }
         }
 
-        impl ::planus::WriteAsOffset<QuantizeOptions> for QuantizeOptions {
+        impl ::planus::WriteAsOffset<UnpackOptions> for UnpackOptions {
             #[inline]
-            fn prepare(
-                &self,
-                builder: &mut ::planus::Builder,
-            ) -> ::planus::Offset<QuantizeOptions> {
-                QuantizeOptions::create(builder)
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<UnpackOptions> {
+                UnpackOptions::create(builder, self.num, self.axis)
             }
         }
 
-        /// Builder for serializing an instance of the [QuantizeOptions] type.
+        /// Builder for serializing an instance of the [UnpackOptions] type.
         ///
-        /// Can be created using the [QuantizeOptions::builder] method.
+        /// Can be created using the [UnpackOptions::builder] method.
         #[derive(Debug)]
         #[must_use]
-        pub struct QuantizeOptionsBuilder<State>(State);
+        pub struct UnpackOptionsBuilder<State>(State);
 
-        impl QuantizeOptionsBuilder<()> {
-            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [QuantizeOptions].
+        impl UnpackOptionsBuilder<()> {
+            /// Setter for the [`num` field](UnpackOptions#structfield.num).
             #[inline]
-            pub fn finish(
-                self,
-                builder: &mut ::planus::Builder,
-            ) -> ::planus::Offset<QuantizeOptions>
+            #[allow(clippy::type_complexity)]
+            pub fn num<T0>(self, value: T0) -> UnpackOptionsBuilder<(T0,)>
             where
-                Self: ::planus::WriteAsOffset<QuantizeOptions>,
+                T0: ::planus::WriteAsDefault<i32, i32>,
+            {
+                UnpackOptionsBuilder((value,))
+            }
+
+            /// Sets the [`num` field](UnpackOptions#structfield.num) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn num_as_default(self) -> UnpackOptionsBuilder<(::planus::DefaultValue,)> {
+                self.num(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> UnpackOptionsBuilder<(T0,)> {
+            /// Setter for the [`axis` field](UnpackOptions#structfield.axis).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn axis<T1>(self, value: T1) -> UnpackOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsDefault<i32, i32>,
+            {
+                let (v0,) = self.0;
+                UnpackOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`axis` field](UnpackOptions#structfield.axis) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn axis_as_default(self) -> UnpackOptionsBuilder<(T0, ::planus::DefaultValue)> {
+                self.axis(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0, T1> UnpackOptionsBuilder<(T0, T1)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [UnpackOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<UnpackOptions>
+            where
+                Self: ::planus::WriteAsOffset<UnpackOptions>,
             {
                 ::planus::WriteAsOffset::prepare(&self, builder)
             }
         }
 
-        impl ::planus::WriteAs<::planus::Offset<QuantizeOptions>> for QuantizeOptionsBuilder<()> {
-            type Prepared = ::planus::Offset<QuantizeOptions>;
+        impl<T0: ::planus::WriteAsDefault<i32, i32>, T1: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAs<::planus::Offset<UnpackOptions>> for UnpackOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<UnpackOptions>;
 
             #[inline]
-            fn prepare(
-                &self,
-                builder: &mut ::planus::Builder,
-            ) -> ::planus::Offset<QuantizeOptions> {
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<UnpackOptions> {
                 ::planus::WriteAsOffset::prepare(self, builder)
             }
         }
 
-        impl ::planus::WriteAsOptional<::planus::Offset<QuantizeOptions>> for QuantizeOptionsBuilder<()> {
-            type Prepared = ::planus::Offset<QuantizeOptions>;
+        impl<T0: ::planus::WriteAsDefault<i32, i32>, T1: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAsOptional<::planus::Offset<UnpackOptions>>
+            for UnpackOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<UnpackOptions>;
 
             #[inline]
             fn prepare(
                 &self,
                 builder: &mut ::planus::Builder,
-            ) -> ::core::option::Option<::planus::Offset<QuantizeOptions>> {
+            ) -> ::core::option::Option<::planus::Offset<UnpackOptions>> {
                 ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
             }
         }
 
-        impl ::planus::WriteAsOffset<QuantizeOptions> for QuantizeOptionsBuilder<()> {
+        impl<T0: ::planus::WriteAsDefault<i32, i32>, T1: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAsOffset<UnpackOptions> for UnpackOptionsBuilder<(T0, T1)>
+        {
             #[inline]
-            fn prepare(
-                &self,
-                builder: &mut ::planus::Builder,
-            ) -> ::planus::Offset<QuantizeOptions> {
-                QuantizeOptions::create(builder)
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<UnpackOptions> {
+                let (v0, v1) = &self.0;
+                UnpackOptions::create(builder, v0, v1)
             }
         }
 
-        /// Reference to a deserialized [QuantizeOptions].
+        /// Reference to a deserialized [UnpackOptions].
         #[derive(Copy, Clone)]
-        pub struct QuantizeOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+        pub struct UnpackOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
 
-        impl<'a> QuantizeOptionsRef<'a> {}
+        impl<'a> UnpackOptionsRef<'a> {
+            /// Getter for the [`num` field](UnpackOptions#structfield.num).
+            #[inline]
+            pub fn num(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(self.0.access(0, "UnpackOptions", "num")?.unwrap_or(0))
+            }
 
-        impl<'a> ::core::fmt::Debug for QuantizeOptionsRef<'a> {
+            /// Getter for the [`axis` field](UnpackOptions#structfield.axis).
+            #[inline]
+            pub fn axis(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(self.0.access(1, "UnpackOptions", "axis")?.unwrap_or(0))
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for UnpackOptionsRef<'a> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                let mut f = f.debug_struct("QuantizeOptionsRef");
-
+                let mut f = f.debug_struct("UnpackOptionsRef");
+                f.field("num", &self.num());
+                f.field("axis", &self.axis());
                 f.finish()
             }
         }
 
-        impl<'a> ::core::convert::TryFrom<QuantizeOptionsRef<'a>> for QuantizeOptions {
+        impl<'a> ::core::convert::TryFrom<UnpackOptionsRef<'a>> for UnpackOptions {
             type Error = ::planus::Error;
 
-            fn try_from(_value: QuantizeOptionsRef<'a>) -> ::planus::Result<Self> {
-                ::core::result::Result::Ok(Self {})
+            #[allow(unreachable_code)]
+            fn try_from(value: UnpackOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    num: ::core::convert::TryInto::try_into(value.num()?)?,
+                    axis: ::core::convert::TryInto::try_into(value.axis()?)?,
+                })
             }
         }
 
-        impl<'a> ::planus::TableRead<'a> for QuantizeOptionsRef<'a> {
+        impl<'a> ::planus::TableRead<'a> for UnpackOptionsRef<'a> {
             #[inline]
             fn from_buffer(
                 buffer: ::planus::SliceWithStartOffset<'a>,
@@ -13199,7 +25509,7 @@ mod root {
             }
         }
 
-        impl<'a> ::planus::VectorReadInner<'a> for QuantizeOptionsRef<'a> {
+        impl<'a> ::planus::VectorReadInner<'a> for UnpackOptionsRef<'a> {
             type Error = ::planus::Error;
             const STRIDE: usize = 4;
 
@@ -13209,7 +25519,7 @@ mod root {
             ) -> ::planus::Result<Self> {
                 ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
                     error_kind.with_error_location(
-                        "[QuantizeOptionsRef]",
+                        "[UnpackOptionsRef]",
                         "get",
                         buffer.offset_from_start,
                     )
@@ -13220,8 +25530,8 @@ mod root {
         /// # Safety
         /// The planus compiler generates implementations that initialize
         /// the bytes in `write_values`.
-        unsafe impl ::planus::VectorWrite<::planus::Offset<QuantizeOptions>> for QuantizeOptions {
-            type Value = ::planus::Offset<QuantizeOptions>;
+        unsafe impl ::planus::VectorWrite<::planus::Offset<UnpackOptions>> for UnpackOptions {
+            type Value = ::planus::Offset<UnpackOptions>;
             const STRIDE: usize = 4;
             #[inline]
             fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
@@ -13230,7 +25540,7 @@ mod root {
 
             #[inline]
             unsafe fn write_values(
-                values: &[::planus::Offset<QuantizeOptions>],
+                values: &[::planus::Offset<UnpackOptions>],
                 bytes: *mut ::core::mem::MaybeUninit<u8>,
                 buffer_position: u32,
             ) {
@@ -13245,7 +25555,7 @@ mod root {
             }
         }
 
-        impl<'a> ::planus::ReadAsRoot<'a> for QuantizeOptionsRef<'a> {
+        impl<'a> ::planus::ReadAsRoot<'a> for UnpackOptionsRef<'a> {
             fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
                 ::planus::TableRead::from_buffer(
                     ::planus::SliceWithStartOffset {
@@ -13255,7 +25565,2055 @@ mod root {
                     0,
                 )
                 .map_err(|error_kind| {
-                    error_kind.with_error_location("[QuantizeOptionsRef]", "read_as_root", 0)
+                    error_kind.with_error_location("[UnpackOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `LeakyReluOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `LeakyReluOptions` in the file `schema/tflite.fbs:655`
+        #[derive(Clone, Debug, PartialEq, PartialOrd, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct LeakyReluOptions {
+            /// The field `alpha` in the table `LeakyReluOptions`
+            pub alpha: f32,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for LeakyReluOptions {
+            fn default() -> Self {
+                Self { alpha: 0.0 }
+            }
+        }
+
+        impl LeakyReluOptions {
+            /// Creates a [LeakyReluOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> LeakyReluOptionsBuilder<()> {
+                LeakyReluOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_alpha: impl ::planus::WriteAsDefault<f32, f32>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_alpha = field_alpha.prepare(builder, &0.0);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_alpha.is_some() {
+                    table_writer.write_entry::<f32>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_alpha) = prepared_alpha {
+                            object_writer.write::<_, _, 4>(&prepared_alpha);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<LeakyReluOptions>> for LeakyReluOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LeakyReluOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<LeakyReluOptions>> for LeakyReluOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<LeakyReluOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<LeakyReluOptions> for LeakyReluOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LeakyReluOptions> {
+                LeakyReluOptions::create(builder, self.alpha)
+            }
+        }
+
+        /// Builder for serializing an instance of the [LeakyReluOptions] type.
+        ///
+        /// Can be created using the [LeakyReluOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct LeakyReluOptionsBuilder<State>(State);
+
+        impl LeakyReluOptionsBuilder<()> {
+            /// Setter for the [`alpha` field](LeakyReluOptions#structfield.alpha).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn alpha<T0>(self, value: T0) -> LeakyReluOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<f32, f32>,
+            {
+                LeakyReluOptionsBuilder((value,))
+            }
+
+            /// Sets the [`alpha` field](LeakyReluOptions#structfield.alpha) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn alpha_as_default(self) -> LeakyReluOptionsBuilder<(::planus::DefaultValue,)> {
+                self.alpha(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> LeakyReluOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [LeakyReluOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LeakyReluOptions>
+            where
+                Self: ::planus::WriteAsOffset<LeakyReluOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<f32, f32>>
+            ::planus::WriteAs<::planus::Offset<LeakyReluOptions>>
+            for LeakyReluOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<LeakyReluOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LeakyReluOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<f32, f32>>
+            ::planus::WriteAsOptional<::planus::Offset<LeakyReluOptions>>
+            for LeakyReluOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<LeakyReluOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<LeakyReluOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<f32, f32>> ::planus::WriteAsOffset<LeakyReluOptions>
+            for LeakyReluOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<LeakyReluOptions> {
+                let (v0,) = &self.0;
+                LeakyReluOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [LeakyReluOptions].
+        #[derive(Copy, Clone)]
+        pub struct LeakyReluOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> LeakyReluOptionsRef<'a> {
+            /// Getter for the [`alpha` field](LeakyReluOptions#structfield.alpha).
+            #[inline]
+            pub fn alpha(&self) -> ::planus::Result<f32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "LeakyReluOptions", "alpha")?
+                        .unwrap_or(0.0),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for LeakyReluOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("LeakyReluOptionsRef");
+                f.field("alpha", &self.alpha());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<LeakyReluOptionsRef<'a>> for LeakyReluOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: LeakyReluOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    alpha: ::core::convert::TryInto::try_into(value.alpha()?)?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for LeakyReluOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for LeakyReluOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[LeakyReluOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<LeakyReluOptions>> for LeakyReluOptions {
+            type Value = ::planus::Offset<LeakyReluOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<LeakyReluOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for LeakyReluOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[LeakyReluOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `SquaredDifferenceOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `SquaredDifferenceOptions` in the file `schema/tflite.fbs:659`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct SquaredDifferenceOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for SquaredDifferenceOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl SquaredDifferenceOptions {
+            /// Creates a [SquaredDifferenceOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> SquaredDifferenceOptionsBuilder<()> {
+                SquaredDifferenceOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SquaredDifferenceOptions>> for SquaredDifferenceOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SquaredDifferenceOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SquaredDifferenceOptions>>
+            for SquaredDifferenceOptions
+        {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SquaredDifferenceOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SquaredDifferenceOptions> for SquaredDifferenceOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SquaredDifferenceOptions> {
+                SquaredDifferenceOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [SquaredDifferenceOptions] type.
+        ///
+        /// Can be created using the [SquaredDifferenceOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct SquaredDifferenceOptionsBuilder<State>(State);
+
+        impl SquaredDifferenceOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [SquaredDifferenceOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SquaredDifferenceOptions>
+            where
+                Self: ::planus::WriteAsOffset<SquaredDifferenceOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<SquaredDifferenceOptions>>
+            for SquaredDifferenceOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<SquaredDifferenceOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SquaredDifferenceOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<SquaredDifferenceOptions>>
+            for SquaredDifferenceOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<SquaredDifferenceOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<SquaredDifferenceOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<SquaredDifferenceOptions> for SquaredDifferenceOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<SquaredDifferenceOptions> {
+                SquaredDifferenceOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [SquaredDifferenceOptions].
+        #[derive(Copy, Clone)]
+        pub struct SquaredDifferenceOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> SquaredDifferenceOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for SquaredDifferenceOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("SquaredDifferenceOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<SquaredDifferenceOptionsRef<'a>> for SquaredDifferenceOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: SquaredDifferenceOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for SquaredDifferenceOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for SquaredDifferenceOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[SquaredDifferenceOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<SquaredDifferenceOptions>>
+            for SquaredDifferenceOptions
+        {
+            type Value = ::planus::Offset<SquaredDifferenceOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<SquaredDifferenceOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for SquaredDifferenceOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[SquaredDifferenceOptionsRef]",
+                        "read_as_root",
+                        0,
+                    )
+                })
+            }
+        }
+
+        /// The table `HardSwishOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `HardSwishOptions` in the file `schema/tflite.fbs:661`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct HardSwishOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for HardSwishOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl HardSwishOptions {
+            /// Creates a [HardSwishOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> HardSwishOptionsBuilder<()> {
+                HardSwishOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<HardSwishOptions>> for HardSwishOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<HardSwishOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<HardSwishOptions>> for HardSwishOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<HardSwishOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<HardSwishOptions> for HardSwishOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<HardSwishOptions> {
+                HardSwishOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [HardSwishOptions] type.
+        ///
+        /// Can be created using the [HardSwishOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct HardSwishOptionsBuilder<State>(State);
+
+        impl HardSwishOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [HardSwishOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<HardSwishOptions>
+            where
+                Self: ::planus::WriteAsOffset<HardSwishOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<HardSwishOptions>> for HardSwishOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<HardSwishOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<HardSwishOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<HardSwishOptions>> for HardSwishOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<HardSwishOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<HardSwishOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<HardSwishOptions> for HardSwishOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<HardSwishOptions> {
+                HardSwishOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [HardSwishOptions].
+        #[derive(Copy, Clone)]
+        pub struct HardSwishOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> HardSwishOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for HardSwishOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("HardSwishOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<HardSwishOptionsRef<'a>> for HardSwishOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: HardSwishOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for HardSwishOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for HardSwishOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[HardSwishOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<HardSwishOptions>> for HardSwishOptions {
+            type Value = ::planus::Offset<HardSwishOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<HardSwishOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for HardSwishOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[HardSwishOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `DensifyOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `DensifyOptions` in the file `schema/tflite.fbs:664`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct DensifyOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for DensifyOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl DensifyOptions {
+            /// Creates a [DensifyOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> DensifyOptionsBuilder<()> {
+                DensifyOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<DensifyOptions>> for DensifyOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<DensifyOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<DensifyOptions>> for DensifyOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DensifyOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<DensifyOptions> for DensifyOptions {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<DensifyOptions> {
+                DensifyOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [DensifyOptions] type.
+        ///
+        /// Can be created using the [DensifyOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct DensifyOptionsBuilder<State>(State);
+
+        impl DensifyOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [DensifyOptions].
+            #[inline]
+            pub fn finish(self, builder: &mut ::planus::Builder) -> ::planus::Offset<DensifyOptions>
+            where
+                Self: ::planus::WriteAsOffset<DensifyOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<DensifyOptions>> for DensifyOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<DensifyOptions>;
+
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<DensifyOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<DensifyOptions>> for DensifyOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<DensifyOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<DensifyOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<DensifyOptions> for DensifyOptionsBuilder<()> {
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> ::planus::Offset<DensifyOptions> {
+                DensifyOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [DensifyOptions].
+        #[derive(Copy, Clone)]
+        pub struct DensifyOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> DensifyOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for DensifyOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("DensifyOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<DensifyOptionsRef<'a>> for DensifyOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: DensifyOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for DensifyOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for DensifyOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[DensifyOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<DensifyOptions>> for DensifyOptions {
+            type Value = ::planus::Offset<DensifyOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<DensifyOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for DensifyOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[DensifyOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `CallOnceOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `CallOnceOptions` in the file `schema/tflite.fbs:667`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct CallOnceOptions {
+            /// The field `init_subgraph_index` in the table `CallOnceOptions`
+            pub init_subgraph_index: i32,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for CallOnceOptions {
+            fn default() -> Self {
+                Self {
+                    init_subgraph_index: 0,
+                }
+            }
+        }
+
+        impl CallOnceOptions {
+            /// Creates a [CallOnceOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> CallOnceOptionsBuilder<()> {
+                CallOnceOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_init_subgraph_index: impl ::planus::WriteAsDefault<i32, i32>,
+            ) -> ::planus::Offset<Self> {
+                let prepared_init_subgraph_index = field_init_subgraph_index.prepare(builder, &0);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<6> =
+                    ::core::default::Default::default();
+                if prepared_init_subgraph_index.is_some() {
+                    table_writer.write_entry::<i32>(0);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_init_subgraph_index) =
+                            prepared_init_subgraph_index
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_init_subgraph_index);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<CallOnceOptions>> for CallOnceOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<CallOnceOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<CallOnceOptions>> for CallOnceOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<CallOnceOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<CallOnceOptions> for CallOnceOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<CallOnceOptions> {
+                CallOnceOptions::create(builder, self.init_subgraph_index)
+            }
+        }
+
+        /// Builder for serializing an instance of the [CallOnceOptions] type.
+        ///
+        /// Can be created using the [CallOnceOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct CallOnceOptionsBuilder<State>(State);
+
+        impl CallOnceOptionsBuilder<()> {
+            /// Setter for the [`init_subgraph_index` field](CallOnceOptions#structfield.init_subgraph_index).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn init_subgraph_index<T0>(self, value: T0) -> CallOnceOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsDefault<i32, i32>,
+            {
+                CallOnceOptionsBuilder((value,))
+            }
+
+            /// Sets the [`init_subgraph_index` field](CallOnceOptions#structfield.init_subgraph_index) to the default value.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn init_subgraph_index_as_default(
+                self,
+            ) -> CallOnceOptionsBuilder<(::planus::DefaultValue,)> {
+                self.init_subgraph_index(::planus::DefaultValue)
+            }
+        }
+
+        impl<T0> CallOnceOptionsBuilder<(T0,)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [CallOnceOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<CallOnceOptions>
+            where
+                Self: ::planus::WriteAsOffset<CallOnceOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAs<::planus::Offset<CallOnceOptions>> for CallOnceOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<CallOnceOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<CallOnceOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>>
+            ::planus::WriteAsOptional<::planus::Offset<CallOnceOptions>>
+            for CallOnceOptionsBuilder<(T0,)>
+        {
+            type Prepared = ::planus::Offset<CallOnceOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<CallOnceOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<T0: ::planus::WriteAsDefault<i32, i32>> ::planus::WriteAsOffset<CallOnceOptions>
+            for CallOnceOptionsBuilder<(T0,)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<CallOnceOptions> {
+                let (v0,) = &self.0;
+                CallOnceOptions::create(builder, v0)
+            }
+        }
+
+        /// Reference to a deserialized [CallOnceOptions].
+        #[derive(Copy, Clone)]
+        pub struct CallOnceOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> CallOnceOptionsRef<'a> {
+            /// Getter for the [`init_subgraph_index` field](CallOnceOptions#structfield.init_subgraph_index).
+            #[inline]
+            pub fn init_subgraph_index(&self) -> ::planus::Result<i32> {
+                ::core::result::Result::Ok(
+                    self.0
+                        .access(0, "CallOnceOptions", "init_subgraph_index")?
+                        .unwrap_or(0),
+                )
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for CallOnceOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("CallOnceOptionsRef");
+                f.field("init_subgraph_index", &self.init_subgraph_index());
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<CallOnceOptionsRef<'a>> for CallOnceOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: CallOnceOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    init_subgraph_index: ::core::convert::TryInto::try_into(
+                        value.init_subgraph_index()?,
+                    )?,
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for CallOnceOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for CallOnceOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[CallOnceOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<CallOnceOptions>> for CallOnceOptions {
+            type Value = ::planus::Offset<CallOnceOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<CallOnceOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for CallOnceOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[CallOnceOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `VarHandleOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `VarHandleOptions` in the file `schema/tflite.fbs:672`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct VarHandleOptions {
+            /// The field `container` in the table `VarHandleOptions`
+            pub container: ::core::option::Option<::planus::alloc::string::String>,
+            /// The field `shared_name` in the table `VarHandleOptions`
+            pub shared_name: ::core::option::Option<::planus::alloc::string::String>,
+        }
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for VarHandleOptions {
+            fn default() -> Self {
+                Self {
+                    container: ::core::default::Default::default(),
+                    shared_name: ::core::default::Default::default(),
+                }
+            }
+        }
+
+        impl VarHandleOptions {
+            /// Creates a [VarHandleOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> VarHandleOptionsBuilder<()> {
+                VarHandleOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(
+                builder: &mut ::planus::Builder,
+                field_container: impl ::planus::WriteAsOptional<
+                    ::planus::Offset<::core::primitive::str>,
+                >,
+                field_shared_name: impl ::planus::WriteAsOptional<
+                    ::planus::Offset<::core::primitive::str>,
+                >,
+            ) -> ::planus::Offset<Self> {
+                let prepared_container = field_container.prepare(builder);
+                let prepared_shared_name = field_shared_name.prepare(builder);
+
+                let mut table_writer: ::planus::table_writer::TableWriter<8> =
+                    ::core::default::Default::default();
+                if prepared_container.is_some() {
+                    table_writer.write_entry::<::planus::Offset<str>>(0);
+                }
+                if prepared_shared_name.is_some() {
+                    table_writer.write_entry::<::planus::Offset<str>>(1);
+                }
+
+                unsafe {
+                    table_writer.finish(builder, |object_writer| {
+                        if let ::core::option::Option::Some(prepared_container) = prepared_container
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_container);
+                        }
+                        if let ::core::option::Option::Some(prepared_shared_name) =
+                            prepared_shared_name
+                        {
+                            object_writer.write::<_, _, 4>(&prepared_shared_name);
+                        }
+                    });
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<VarHandleOptions>> for VarHandleOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<VarHandleOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<VarHandleOptions>> for VarHandleOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<VarHandleOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<VarHandleOptions> for VarHandleOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<VarHandleOptions> {
+                VarHandleOptions::create(builder, &self.container, &self.shared_name)
+            }
+        }
+
+        /// Builder for serializing an instance of the [VarHandleOptions] type.
+        ///
+        /// Can be created using the [VarHandleOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct VarHandleOptionsBuilder<State>(State);
+
+        impl VarHandleOptionsBuilder<()> {
+            /// Setter for the [`container` field](VarHandleOptions#structfield.container).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn container<T0>(self, value: T0) -> VarHandleOptionsBuilder<(T0,)>
+            where
+                T0: ::planus::WriteAsOptional<::planus::Offset<::core::primitive::str>>,
+            {
+                VarHandleOptionsBuilder((value,))
+            }
+
+            /// Sets the [`container` field](VarHandleOptions#structfield.container) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn container_as_null(self) -> VarHandleOptionsBuilder<((),)> {
+                self.container(())
+            }
+        }
+
+        impl<T0> VarHandleOptionsBuilder<(T0,)> {
+            /// Setter for the [`shared_name` field](VarHandleOptions#structfield.shared_name).
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn shared_name<T1>(self, value: T1) -> VarHandleOptionsBuilder<(T0, T1)>
+            where
+                T1: ::planus::WriteAsOptional<::planus::Offset<::core::primitive::str>>,
+            {
+                let (v0,) = self.0;
+                VarHandleOptionsBuilder((v0, value))
+            }
+
+            /// Sets the [`shared_name` field](VarHandleOptions#structfield.shared_name) to null.
+            #[inline]
+            #[allow(clippy::type_complexity)]
+            pub fn shared_name_as_null(self) -> VarHandleOptionsBuilder<(T0, ())> {
+                self.shared_name(())
+            }
+        }
+
+        impl<T0, T1> VarHandleOptionsBuilder<(T0, T1)> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [VarHandleOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<VarHandleOptions>
+            where
+                Self: ::planus::WriteAsOffset<VarHandleOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsOptional<::planus::Offset<::core::primitive::str>>,
+                T1: ::planus::WriteAsOptional<::planus::Offset<::core::primitive::str>>,
+            > ::planus::WriteAs<::planus::Offset<VarHandleOptions>>
+            for VarHandleOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<VarHandleOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<VarHandleOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsOptional<::planus::Offset<::core::primitive::str>>,
+                T1: ::planus::WriteAsOptional<::planus::Offset<::core::primitive::str>>,
+            > ::planus::WriteAsOptional<::planus::Offset<VarHandleOptions>>
+            for VarHandleOptionsBuilder<(T0, T1)>
+        {
+            type Prepared = ::planus::Offset<VarHandleOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<VarHandleOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl<
+                T0: ::planus::WriteAsOptional<::planus::Offset<::core::primitive::str>>,
+                T1: ::planus::WriteAsOptional<::planus::Offset<::core::primitive::str>>,
+            > ::planus::WriteAsOffset<VarHandleOptions> for VarHandleOptionsBuilder<(T0, T1)>
+        {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<VarHandleOptions> {
+                let (v0, v1) = &self.0;
+                VarHandleOptions::create(builder, v0, v1)
+            }
+        }
+
+        /// Reference to a deserialized [VarHandleOptions].
+        #[derive(Copy, Clone)]
+        pub struct VarHandleOptionsRef<'a>(#[allow(dead_code)] ::planus::table_reader::Table<'a>);
+
+        impl<'a> VarHandleOptionsRef<'a> {
+            /// Getter for the [`container` field](VarHandleOptions#structfield.container).
+            #[inline]
+            pub fn container(
+                &self,
+            ) -> ::planus::Result<::core::option::Option<&'a ::core::primitive::str>> {
+                self.0.access(0, "VarHandleOptions", "container")
+            }
+
+            /// Getter for the [`shared_name` field](VarHandleOptions#structfield.shared_name).
+            #[inline]
+            pub fn shared_name(
+                &self,
+            ) -> ::planus::Result<::core::option::Option<&'a ::core::primitive::str>> {
+                self.0.access(1, "VarHandleOptions", "shared_name")
+            }
+        }
+
+        impl<'a> ::core::fmt::Debug for VarHandleOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("VarHandleOptionsRef");
+                if let ::core::option::Option::Some(field_container) = self.container().transpose()
+                {
+                    f.field("container", &field_container);
+                }
+                if let ::core::option::Option::Some(field_shared_name) =
+                    self.shared_name().transpose()
+                {
+                    f.field("shared_name", &field_shared_name);
+                }
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<VarHandleOptionsRef<'a>> for VarHandleOptions {
+            type Error = ::planus::Error;
+
+            #[allow(unreachable_code)]
+            fn try_from(value: VarHandleOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {
+                    container: value.container()?.map(::core::convert::Into::into),
+                    shared_name: value.shared_name()?.map(::core::convert::Into::into),
+                })
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for VarHandleOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for VarHandleOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[VarHandleOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<VarHandleOptions>> for VarHandleOptions {
+            type Value = ::planus::Offset<VarHandleOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<VarHandleOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for VarHandleOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[VarHandleOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `ReadVariableOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `ReadVariableOptions` in the file `schema/tflite.fbs:677`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct ReadVariableOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for ReadVariableOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl ReadVariableOptions {
+            /// Creates a [ReadVariableOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> ReadVariableOptionsBuilder<()> {
+                ReadVariableOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ReadVariableOptions>> for ReadVariableOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ReadVariableOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ReadVariableOptions>> for ReadVariableOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ReadVariableOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ReadVariableOptions> for ReadVariableOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ReadVariableOptions> {
+                ReadVariableOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [ReadVariableOptions] type.
+        ///
+        /// Can be created using the [ReadVariableOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct ReadVariableOptionsBuilder<State>(State);
+
+        impl ReadVariableOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [ReadVariableOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ReadVariableOptions>
+            where
+                Self: ::planus::WriteAsOffset<ReadVariableOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<ReadVariableOptions>> for ReadVariableOptionsBuilder<()> {
+            type Prepared = ::planus::Offset<ReadVariableOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ReadVariableOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<ReadVariableOptions>>
+            for ReadVariableOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<ReadVariableOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<ReadVariableOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<ReadVariableOptions> for ReadVariableOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<ReadVariableOptions> {
+                ReadVariableOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [ReadVariableOptions].
+        #[derive(Copy, Clone)]
+        pub struct ReadVariableOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> ReadVariableOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for ReadVariableOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("ReadVariableOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<ReadVariableOptionsRef<'a>> for ReadVariableOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: ReadVariableOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for ReadVariableOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for ReadVariableOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[ReadVariableOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<ReadVariableOptions>> for ReadVariableOptions {
+            type Value = ::planus::Offset<ReadVariableOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<ReadVariableOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for ReadVariableOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[ReadVariableOptionsRef]", "read_as_root", 0)
+                })
+            }
+        }
+
+        /// The table `AssignVariableOptions` in the namespace `tflite`
+        ///
+        /// Generated from these locations:
+        /// * Table `AssignVariableOptions` in the file `schema/tflite.fbs:679`
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            PartialOrd,
+            Eq,
+            Ord,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub struct AssignVariableOptions {}
+
+        #[allow(clippy::derivable_impls)]
+        impl ::core::default::Default for AssignVariableOptions {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+
+        impl AssignVariableOptions {
+            /// Creates a [AssignVariableOptionsBuilder] for serializing an instance of this table.
+            #[inline]
+            pub fn builder() -> AssignVariableOptionsBuilder<()> {
+                AssignVariableOptionsBuilder(())
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            pub fn create(builder: &mut ::planus::Builder) -> ::planus::Offset<Self> {
+                let table_writer: ::planus::table_writer::TableWriter<4> =
+                    ::core::default::Default::default();
+                unsafe {
+                    table_writer.finish(builder, |_table_writer| {});
+                }
+                builder.current_offset()
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<AssignVariableOptions>> for AssignVariableOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<AssignVariableOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<AssignVariableOptions>> for AssignVariableOptions {
+            type Prepared = ::planus::Offset<Self>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<AssignVariableOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<AssignVariableOptions> for AssignVariableOptions {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<AssignVariableOptions> {
+                AssignVariableOptions::create(builder)
+            }
+        }
+
+        /// Builder for serializing an instance of the [AssignVariableOptions] type.
+        ///
+        /// Can be created using the [AssignVariableOptions::builder] method.
+        #[derive(Debug)]
+        #[must_use]
+        pub struct AssignVariableOptionsBuilder<State>(State);
+
+        impl AssignVariableOptionsBuilder<()> {
+            /// Finish writing the builder to get an [Offset](::planus::Offset) to a serialized [AssignVariableOptions].
+            #[inline]
+            pub fn finish(
+                self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<AssignVariableOptions>
+            where
+                Self: ::planus::WriteAsOffset<AssignVariableOptions>,
+            {
+                ::planus::WriteAsOffset::prepare(&self, builder)
+            }
+        }
+
+        impl ::planus::WriteAs<::planus::Offset<AssignVariableOptions>>
+            for AssignVariableOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<AssignVariableOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<AssignVariableOptions> {
+                ::planus::WriteAsOffset::prepare(self, builder)
+            }
+        }
+
+        impl ::planus::WriteAsOptional<::planus::Offset<AssignVariableOptions>>
+            for AssignVariableOptionsBuilder<()>
+        {
+            type Prepared = ::planus::Offset<AssignVariableOptions>;
+
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::core::option::Option<::planus::Offset<AssignVariableOptions>> {
+                ::core::option::Option::Some(::planus::WriteAsOffset::prepare(self, builder))
+            }
+        }
+
+        impl ::planus::WriteAsOffset<AssignVariableOptions> for AssignVariableOptionsBuilder<()> {
+            #[inline]
+            fn prepare(
+                &self,
+                builder: &mut ::planus::Builder,
+            ) -> ::planus::Offset<AssignVariableOptions> {
+                AssignVariableOptions::create(builder)
+            }
+        }
+
+        /// Reference to a deserialized [AssignVariableOptions].
+        #[derive(Copy, Clone)]
+        pub struct AssignVariableOptionsRef<'a>(
+            #[allow(dead_code)] ::planus::table_reader::Table<'a>,
+        );
+
+        impl<'a> AssignVariableOptionsRef<'a> {}
+
+        impl<'a> ::core::fmt::Debug for AssignVariableOptionsRef<'a> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut f = f.debug_struct("AssignVariableOptionsRef");
+
+                f.finish()
+            }
+        }
+
+        impl<'a> ::core::convert::TryFrom<AssignVariableOptionsRef<'a>> for AssignVariableOptions {
+            type Error = ::planus::Error;
+
+            fn try_from(_value: AssignVariableOptionsRef<'a>) -> ::planus::Result<Self> {
+                ::core::result::Result::Ok(Self {})
+            }
+        }
+
+        impl<'a> ::planus::TableRead<'a> for AssignVariableOptionsRef<'a> {
+            #[inline]
+            fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::core::result::Result<Self, ::planus::errors::ErrorKind> {
+                ::core::result::Result::Ok(Self(::planus::table_reader::Table::from_buffer(
+                    buffer, offset,
+                )?))
+            }
+        }
+
+        impl<'a> ::planus::VectorReadInner<'a> for AssignVariableOptionsRef<'a> {
+            type Error = ::planus::Error;
+            const STRIDE: usize = 4;
+
+            unsafe fn from_buffer(
+                buffer: ::planus::SliceWithStartOffset<'a>,
+                offset: usize,
+            ) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(buffer, offset).map_err(|error_kind| {
+                    error_kind.with_error_location(
+                        "[AssignVariableOptionsRef]",
+                        "get",
+                        buffer.offset_from_start,
+                    )
+                })
+            }
+        }
+
+        /// # Safety
+        /// The planus compiler generates implementations that initialize
+        /// the bytes in `write_values`.
+        unsafe impl ::planus::VectorWrite<::planus::Offset<AssignVariableOptions>>
+            for AssignVariableOptions
+        {
+            type Value = ::planus::Offset<AssignVariableOptions>;
+            const STRIDE: usize = 4;
+            #[inline]
+            fn prepare(&self, builder: &mut ::planus::Builder) -> Self::Value {
+                ::planus::WriteAs::prepare(self, builder)
+            }
+
+            #[inline]
+            unsafe fn write_values(
+                values: &[::planus::Offset<AssignVariableOptions>],
+                bytes: *mut ::core::mem::MaybeUninit<u8>,
+                buffer_position: u32,
+            ) {
+                let bytes = bytes as *mut [::core::mem::MaybeUninit<u8>; 4];
+                for (i, v) in ::core::iter::Iterator::enumerate(values.iter()) {
+                    ::planus::WriteAsPrimitive::write(
+                        v,
+                        ::planus::Cursor::new(unsafe { &mut *bytes.add(i) }),
+                        buffer_position - (Self::STRIDE * i) as u32,
+                    );
+                }
+            }
+        }
+
+        impl<'a> ::planus::ReadAsRoot<'a> for AssignVariableOptionsRef<'a> {
+            fn read_as_root(slice: &'a [u8]) -> ::planus::Result<Self> {
+                ::planus::TableRead::from_buffer(
+                    ::planus::SliceWithStartOffset {
+                        buffer: slice,
+                        offset_from_start: 0,
+                    },
+                    0,
+                )
+                .map_err(|error_kind| {
+                    error_kind.with_error_location("[AssignVariableOptionsRef]", "read_as_root", 0)
                 })
             }
         }
@@ -13263,7 +27621,7 @@ mod root {
         /// The table `OperatorCode` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `OperatorCode` in the file `schema/tflite.fbs:461`
+        /// * Table `OperatorCode` in the file `schema/tflite.fbs:681`
         #[derive(
             Clone,
             Debug,
@@ -13701,7 +28059,7 @@ mod root {
         /// The table `Operator` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `Operator` in the file `schema/tflite.fbs:469`
+        /// * Table `Operator` in the file `schema/tflite.fbs:689`
         #[derive(Clone, Debug, PartialEq, PartialOrd, ::serde::Serialize, ::serde::Deserialize)]
         pub struct Operator {
             /// The field `opcode_index` in the table `Operator`
@@ -14238,7 +28596,7 @@ mod root {
         /// The table `SubGraph` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `SubGraph` in the file `schema/tflite.fbs:487`
+        /// * Table `SubGraph` in the file `schema/tflite.fbs:707`
         #[derive(Clone, Debug, PartialEq, PartialOrd, ::serde::Serialize, ::serde::Deserialize)]
         pub struct SubGraph {
             /// The field `tensors` in the table `SubGraph`
@@ -14718,7 +29076,7 @@ mod root {
         /// The table `Buffer` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `Buffer` in the file `schema/tflite.fbs:495`
+        /// * Table `Buffer` in the file `schema/tflite.fbs:715`
         #[derive(
             Clone,
             Debug,
@@ -15067,7 +29425,7 @@ mod root {
         /// The table `Metadata` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `Metadata` in the file `schema/tflite.fbs:502`
+        /// * Table `Metadata` in the file `schema/tflite.fbs:722`
         #[derive(
             Clone,
             Debug,
@@ -15376,7 +29734,7 @@ mod root {
         /// The table `TensorMap` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `TensorMap` in the file `schema/tflite.fbs:507`
+        /// * Table `TensorMap` in the file `schema/tflite.fbs:727`
         #[derive(
             Clone,
             Debug,
@@ -15694,7 +30052,7 @@ mod root {
         /// The table `SignatureDef` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `SignatureDef` in the file `schema/tflite.fbs:512`
+        /// * Table `SignatureDef` in the file `schema/tflite.fbs:732`
         #[derive(
             Clone,
             Debug,
@@ -16147,7 +30505,7 @@ mod root {
         /// The table `Model` in the namespace `tflite`
         ///
         /// Generated from these locations:
-        /// * Table `Model` in the file `schema/tflite.fbs:520`
+        /// * Table `Model` in the file `schema/tflite.fbs:740`
         #[derive(Clone, Debug, PartialEq, PartialOrd, ::serde::Serialize, ::serde::Deserialize)]
         pub struct Model {
             /// The field `version` in the table `Model`

@@ -1,32 +1,75 @@
 //! Graph → `.tflite` bytes, through planus' builder (the object API of the generated code).
 //!
 //! Layout conventions follow TensorFlow 2.21's converter: `buffers[0]` is the empty
-//! sentinel, then one buffer per tensor in tensor order (empty for activations), then one
-//! buffer per metadata entry; operator codes are deduplicated by (code, version) in
-//! first-use order and carry both `builtin_code` and `deprecated_builtin_code`. The output
-//! is a pure function of the Graph, so the same Graph always gives the same bytes.
+//! sentinel, then one buffer per tensor in tensor order (empty for activations; main
+//! subgraph first, then the others in order), then one buffer per metadata entry; operator
+//! codes are deduplicated by (code, custom code, version) in first-use order and carry both
+//! `builtin_code` and `deprecated_builtin_code`. Options are written as the Graph holds
+//! them (the schema's own types): no per-op code. The output is a pure function of the
+//! Graph, so the same Graph always gives the same bytes.
 
 use super::schema_generated::tflite as fb;
-use super::{builtin_code, builtin_operator, deprecated_builtin_code, tensor_type};
+use super::{deprecated_builtin_code, tensor_type};
 use super::{FILE_IDENTIFIER, SCHEMA_VERSION};
 use crate::error::{Error, Result};
-use crate::graph::{Activation, Graph, Op, OpKind, Quant, Tensor};
+use crate::graph::{Graph, Op, Quant, SubgraphRef, Tensor};
 
 /// Serializes `graph` as a `.tflite` file (schema version 3, identifier `TFL3`).
 ///
 /// Fails with [`Error::InvalidArgument`] when the graph refers to tensors that do not
 /// exist or has more tensors/buffers than a `.tflite` index can address.
 pub fn write(graph: &Graph) -> Result<Vec<u8>> {
-    let n_tensors = graph.tensors.len();
-    check_graph(graph)?;
+    for sg in graph.all_subgraphs() {
+        check_subgraph(&sg)?;
+    }
+    let n_tensors: usize = graph.all_subgraphs().map(|sg| sg.tensors.len()).sum();
 
-    // Buffers: sentinel, one per tensor, one per metadata entry.
+    // Buffers: sentinel, one per tensor (subgraph by subgraph), one per metadata entry.
     let mut buffers = Vec::with_capacity(1 + n_tensors + graph.metadata.len());
     buffers.push(fb::Buffer::default());
-    buffers.extend(graph.tensors.iter().map(|t| fb::Buffer {
-        data: t.data.clone(),
-        ..Default::default()
-    }));
+    let mut codes: Vec<(fb::BuiltinOperator, Option<&str>, i32)> = Vec::new();
+    let mut operator_codes = Vec::new();
+    let mut subgraphs = Vec::with_capacity(graph.subgraph_count());
+    for sg in graph.all_subgraphs() {
+        let first_buffer = buffers.len();
+        buffers.extend(sg.tensors.iter().map(|t| fb::Buffer {
+            data: t.data.clone(),
+            ..Default::default()
+        }));
+        let tensors: Vec<fb::Tensor> = sg
+            .tensors
+            .iter()
+            .enumerate()
+            .map(|(i, t)| write_tensor(t, to_u32(first_buffer + i, "tensor buffer index")?))
+            .collect::<Result<_>>()?;
+
+        // Operator codes, deduplicated by (code, custom code, version) in first-use order.
+        let mut operators = Vec::with_capacity(sg.ops.len());
+        for op in sg.ops {
+            let key = (op.code, op.custom_code.as_deref(), op.version);
+            let opcode_index = match codes.iter().position(|k| *k == key) {
+                Some(i) => i,
+                None => {
+                    codes.push(key);
+                    operator_codes.push(fb::OperatorCode {
+                        deprecated_builtin_code: deprecated_builtin_code(op.code as i32),
+                        custom_code: op.custom_code.clone(),
+                        version: op.version,
+                        builtin_code: op.code,
+                    });
+                    codes.len() - 1
+                }
+            };
+            operators.push(write_op(op, to_u32(opcode_index, "opcode index")?));
+        }
+        subgraphs.push(fb::SubGraph {
+            tensors: Some(tensors),
+            inputs: Some(indices(sg.inputs)?),
+            outputs: Some(indices(sg.outputs)?),
+            operators: Some(operators),
+            name: non_empty(sg.name),
+        });
+    }
     let first_metadata_buffer = buffers.len();
     buffers.extend(graph.metadata.iter().map(|m| fb::Buffer {
         data: Some(m.data.clone()),
@@ -43,43 +86,17 @@ pub fn write(graph: &Graph) -> Result<Vec<u8>> {
             })
         })
         .collect::<Result<_>>()?;
-
-    let tensors: Vec<fb::Tensor> = graph
-        .tensors
+    if let Some(&bad) = graph
+        .signature
         .iter()
-        .enumerate()
-        .map(|(i, t)| write_tensor(t, to_u32(i + 1, "tensor buffer index")?))
-        .collect::<Result<_>>()?;
-
-    // Operator codes, deduplicated by (code, version) in first-use order.
-    let mut codes: Vec<(i32, i32)> = Vec::new();
-    let mut operator_codes = Vec::new();
-    let mut operators = Vec::with_capacity(graph.ops.len());
-    for op in &graph.ops {
-        let key = (builtin_code(&op.kind), op.version);
-        let opcode_index = match codes.iter().position(|k| *k == key) {
-            Some(i) => i,
-            None => {
-                codes.push(key);
-                operator_codes.push(fb::OperatorCode {
-                    deprecated_builtin_code: deprecated_builtin_code(key.0),
-                    custom_code: None,
-                    version: op.version,
-                    builtin_code: builtin_operator(&op.kind),
-                });
-                codes.len() - 1
-            }
-        };
-        operators.push(write_op(op, to_u32(opcode_index, "opcode index")?));
+        .flat_map(|s| s.inputs.iter().chain(&s.outputs).map(|t| &t.tensor))
+        .find(|&&i| i >= graph.tensors.len())
+    {
+        return Err(Error::invalid(format!(
+            "signature tensor index {bad} out of range ({} tensors)",
+            graph.tensors.len()
+        )));
     }
-
-    let subgraph = fb::SubGraph {
-        tensors: Some(tensors),
-        inputs: Some(indices(&graph.inputs)?),
-        outputs: Some(indices(&graph.outputs)?),
-        operators: Some(operators),
-        name: non_empty(&graph.name),
-    };
 
     let signature_defs = match &graph.signature {
         None => None,
@@ -106,7 +123,7 @@ pub fn write(graph: &Graph) -> Result<Vec<u8>> {
     let model = fb::Model {
         version: SCHEMA_VERSION,
         operator_codes: Some(operator_codes),
-        subgraphs: Some(vec![subgraph]),
+        subgraphs: Some(subgraphs),
         description: non_empty(&graph.description),
         buffers: Some(buffers),
         metadata_buffer: None,
@@ -145,8 +162,8 @@ fn write_tensor(t: &Tensor, buffer: u32) -> Result<fb::Tensor> {
         buffer,
         name: Some(t.name.clone()),
         quantization: t.quant.as_ref().map(|q| Box::new(write_quant(q))),
-        is_variable: false,
-        sparsity: None,
+        is_variable: t.is_variable,
+        sparsity: t.sparsity.clone().map(Box::new),
         shape_signature: t.shape_signature.clone(),
         // TF 2.21 marks every tensor it writes as ranked.
         has_rank: true,
@@ -173,97 +190,38 @@ fn write_op(op: &Op, opcode_index: u32) -> fb::Operator {
         opcode_index,
         inputs: Some(op.inputs.clone()),
         outputs: Some(op.outputs.clone()),
-        builtin_options: builtin_options(&op.kind),
-        custom_options: None,
+        builtin_options: op.options.clone(),
+        custom_options: op.custom_options.clone(),
         builtin_options_2_type: 0,
     }
 }
 
-/// The options table TF writes for each op kind (QUANTIZE/DEQUANTIZE/RELU: none).
-fn builtin_options(kind: &OpKind) -> Option<fb::BuiltinOptions> {
-    use fb::BuiltinOptions as O;
-    Some(match kind {
-        OpKind::FullyConnected {
-            activation,
-            keep_num_dims,
-            asymmetric_quantize_inputs,
-        } => O::FullyConnectedOptions(Box::new(fb::FullyConnectedOptions {
-            fused_activation_function: activation_type(*activation),
-            weights_format: fb::FullyConnectedOptionsWeightsFormat::Default,
-            keep_num_dims: *keep_num_dims,
-            asymmetric_quantize_inputs: *asymmetric_quantize_inputs,
-            quantized_bias_type: fb::TensorType::Float32,
-        })),
-        OpKind::Softmax { beta } => O::SoftmaxOptions(Box::new(fb::SoftmaxOptions { beta: *beta })),
-        OpKind::Quantize | OpKind::Dequantize | OpKind::Relu => return None,
-        OpKind::Reshape { new_shape } => {
-            let new_shape = new_shape.clone()?;
-            O::ReshapeOptions(Box::new(fb::ReshapeOptions {
-                new_shape: Some(new_shape),
-            }))
-        }
-        OpKind::Shape { out_type } => O::ShapeOptions(Box::new(fb::ShapeOptions {
-            out_type: tensor_type(*out_type),
-        })),
-        OpKind::StridedSlice {
-            begin_mask,
-            end_mask,
-            ellipsis_mask,
-            new_axis_mask,
-            shrink_axis_mask,
-            offset,
-        } => O::StridedSliceOptions(Box::new(fb::StridedSliceOptions {
-            begin_mask: *begin_mask,
-            end_mask: *end_mask,
-            ellipsis_mask: *ellipsis_mask,
-            new_axis_mask: *new_axis_mask,
-            shrink_axis_mask: *shrink_axis_mask,
-            offset: *offset,
-        })),
-        OpKind::Pack { values_count, axis } => O::PackOptions(Box::new(fb::PackOptions {
-            values_count: *values_count,
-            axis: *axis,
-        })),
-    })
-}
-
-pub(super) fn activation_type(a: Activation) -> fb::ActivationFunctionType {
-    use fb::ActivationFunctionType as A;
-    match a {
-        Activation::None => A::None,
-        Activation::Relu => A::Relu,
-        Activation::ReluN1To1 => A::ReluN1To1,
-        Activation::Relu6 => A::Relu6,
-        Activation::Tanh => A::Tanh,
-    }
-}
-
 /// Index checks the writer needs so that it never emits a file that points nowhere.
-fn check_graph(graph: &Graph) -> Result<()> {
-    let n = graph.tensors.len();
+fn check_subgraph(sg: &SubgraphRef<'_>) -> Result<()> {
+    let n = sg.tensors.len();
+    let prefix = if sg.index == 0 {
+        String::new()
+    } else {
+        format!("subgraph {} ", sg.index)
+    };
     let in_range = |i: i64| i >= 0 && (i as u64) < n as u64;
-    for (k, op) in graph.ops.iter().enumerate() {
+    for (k, op) in sg.ops.iter().enumerate() {
         if let Some(&bad) = op.inputs.iter().find(|&&i| i != -1 && !in_range(i as i64)) {
             return Err(Error::invalid(format!(
-                "op {k} ({}): input tensor index {bad} out of range ({n} tensors)",
-                op.kind.name()
+                "{prefix}op {k} ({}): input tensor index {bad} out of range ({n} tensors)",
+                op.display_name()
             )));
         }
         if let Some(&bad) = op.outputs.iter().find(|&&i| !in_range(i as i64)) {
             return Err(Error::invalid(format!(
-                "op {k} ({}): output tensor index {bad} out of range ({n} tensors)",
-                op.kind.name()
+                "{prefix}op {k} ({}): output tensor index {bad} out of range ({n} tensors)",
+                op.display_name()
             )));
         }
     }
-    let io = graph.inputs.iter().chain(&graph.outputs);
-    let sig = graph
-        .signature
-        .iter()
-        .flat_map(|s| s.inputs.iter().chain(&s.outputs).map(|t| &t.tensor));
-    if let Some(&bad) = io.chain(sig).find(|&&i| i >= n) {
+    if let Some(&bad) = sg.inputs.iter().chain(sg.outputs).find(|&&i| i >= n) {
         return Err(Error::invalid(format!(
-            "graph input/output/signature tensor index {bad} out of range ({n} tensors)"
+            "{prefix}input/output tensor index {bad} out of range ({n} tensors)"
         )));
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! signature and metadata — everything but tensor names and buffer layout. Used to hold
 //! our converter's files (from a Keras-style model or an imported `.tflite`) to TF's.
 
-use litequant::graph::{Graph, OpKind, Tensor};
+use litequant::graph::{BuiltinOperator, Graph, Tensor};
 use litequant::tflite::metadata::{model_type, ConversionMetadata};
 
 /// What must agree between a tensor of ours and TF's (everything but the name).
@@ -22,7 +22,7 @@ struct Facts {
 fn dequantized_constant(g: &Graph, t: usize) -> Option<usize> {
     g.ops.iter().find_map(|op| {
         let src = *op.inputs.first()?;
-        (op.kind == OpKind::Dequantize
+        (op.code == BuiltinOperator::Dequantize
             && op.outputs.first() == Some(&(t as i32))
             && g.tensors[src as usize].data.is_some())
         .then_some(src as usize)
@@ -56,7 +56,7 @@ fn facts(g: &Graph, idx: i32) -> Option<Facts> {
 }
 
 fn is_const_dequantize(g: &Graph, op: &litequant::graph::Op) -> bool {
-    op.kind == OpKind::Dequantize && g.tensors[op.inputs[0] as usize].data.is_some()
+    op.code == BuiltinOperator::Dequantize && g.tensors[op.inputs[0] as usize].data.is_some()
 }
 
 /// Compares two graphs structurally; panics with the first difference.
@@ -79,11 +79,8 @@ fn compare_models(ours: &Graph, tf: &Graph, ctx: &str, our_model_type: Option<i3
             .collect::<Vec<_>>()
     };
     let (a, b) = (core(ours), core(tf));
-    let names = |v: &[litequant::graph::Op]| {
-        v.iter()
-            .map(|o| (o.kind.name(), o.version))
-            .collect::<Vec<_>>()
-    };
+    let names =
+        |v: &[litequant::graph::Op]| v.iter().map(|o| (o.name(), o.version)).collect::<Vec<_>>();
     assert_eq!(names(&a), names(&b), "{ctx}: op sequence (name, version)");
     let ndeq = |g: &Graph| g.ops.iter().filter(|o| is_const_dequantize(g, o)).count();
     assert_eq!(
@@ -97,14 +94,18 @@ fn compare_models(ours: &Graph, tf: &Graph, ctx: &str, our_model_type: Option<i3
         }
     }
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        assert_eq!(x.kind, y.kind, "{ctx}: op {i} options");
+        assert_eq!(
+            (x.code, &x.options),
+            (y.code, &y.options),
+            "{ctx}: op {i} code and options"
+        );
         assert_eq!(x.inputs.len(), y.inputs.len(), "{ctx}: op {i} input count");
         for (k, (&ti, &tj)) in x.inputs.iter().zip(&y.inputs).enumerate() {
             assert_eq!(
                 facts(ours, ti),
                 facts(tf, tj),
                 "{ctx}: op {i} ({}) input {k}",
-                x.kind.name()
+                x.name()
             );
         }
         for (k, (&ti, &tj)) in x.outputs.iter().zip(&y.outputs).enumerate() {
@@ -112,7 +113,7 @@ fn compare_models(ours: &Graph, tf: &Graph, ctx: &str, our_model_type: Option<i3
                 facts(ours, ti),
                 facts(tf, tj),
                 "{ctx}: op {i} ({}) output {k}",
-                x.kind.name()
+                x.name()
             );
         }
     }

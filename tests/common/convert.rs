@@ -3,7 +3,7 @@
 use super::compare::assert_same_model;
 use super::{case_model, fixture, npy_f32, variant_options, Case, CASES};
 use litequant::converter::TfliteConverter;
-use litequant::graph::{Graph, OpKind};
+use litequant::graph::{BuiltinOperator, Graph};
 use litequant::tflite;
 
 /// One converted file.
@@ -74,7 +74,7 @@ pub fn check_calibration_ranges() {
             .float_graph()
             .ops
             .iter()
-            .filter(|o| matches!(o.kind, OpKind::Softmax { .. }))
+            .filter(|o| o.code == BuiltinOperator::Softmax)
             .map(|o| o.outputs[0] as usize)
             .collect();
         for (k, (&a, &b)) in acts(conv.float_graph()).iter().zip(&acts(&tf)).enumerate() {

@@ -438,29 +438,35 @@ pub fn check_import_rejections() {
             "{file}: {e}"
         );
     }
-    // An op the passes do not know (here the Keras Flatten pattern's SHAPE) is named with
-    // its index and version.
+    // An op the registry does not define is named with its code, version and index, and
+    // every such op of the file is listed at once.
     let mut g = graph("fixed_mlp/model_float32.tflite");
     let x = g.inputs[0];
-    let s = g.add_tensor(litequant::graph::Tensor::activation(
-        "shape",
-        DType::I32,
-        vec![2],
-    ));
-    g.ops.insert(
-        0,
-        litequant::graph::Op {
-            kind: litequant::graph::OpKind::Shape {
-                out_type: DType::I32,
-            },
-            version: 1,
-            inputs: vec![x as i32],
-            outputs: vec![s as i32],
-        },
-    );
+    for name in ["a", "b"] {
+        let s = g.add_tensor(litequant::graph::Tensor::activation(
+            name,
+            DType::F32,
+            vec![1, 32],
+        ));
+        g.ops.insert(
+            0,
+            litequant::graph::Op::new(
+                litequant::graph::BuiltinOperator::Rfft2d,
+                None,
+                vec![x as i32],
+                vec![s as i32],
+            ),
+        );
+    }
     let e = err(&tflite::write(&g).unwrap());
-    assert!(e.contains("op 0 (SHAPE v1) cannot be quantized yet"), "{e}");
-    // Ops the reader does not know fail there, with name and version.
+    assert!(
+        e.contains(
+            "operator RFFT2D (builtin code 131, version 1) at op index 0 is not supported; \
+             operator RFFT2D (builtin code 131, version 1) at op index 1 is not supported"
+        ),
+        "{e}"
+    );
+    // A file too short to be a flatbuffer fails in the reader.
     assert!(err(&[0; 7]).contains("too short"));
 }
 
