@@ -10,7 +10,7 @@ const tf = globalThis.tf;
 let tflite;
 const params = new URLSearchParams(location.search);
 const QUICK = params.has("quick");
-/// `?only=kernels,train,convert,infer` runs a subset (development; `npm run bench` runs all).
+/// `?only=kernels,train,convert,infer,pool` runs a subset (development; `npm run bench` runs all).
 const ONLY = params.get("only")?.split(",") ?? null;
 const want = (part) => !ONLY || ONLY.includes(part);
 const RUNS = QUICK ? 3 : 5;
@@ -437,6 +437,44 @@ async function benchInference(arch, files, x, builds) {
 }
 
 // ---------------------------------------------------------------------------------------
+// The worker pool: calibration and evaluation over 1 and 2 workers (identical results)
+
+const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+async function benchPool(models) {
+  const { WorkerPool } = await lq.workerPool();
+  const pools = {};
+  for (const n of [1, 2]) pools[n] = await WorkerPool.create({ workers: n });
+  const big = models[ARCHS[1].name];
+  const d = ARCHS[1].d;
+  // Calibration: 1,000 samples of the 784-256-10 model (full-integer int8), then convert.
+  const calibN = 1000;
+  const conv = lq.TFLiteConverter.fromModel(big.model);
+  conv.optimizations = ["DEFAULT"];
+  conv.representativeDataset = { data: big.data.x.subarray(0, calibN * d), shape: [calibN, d] };
+  conv.supportedOps = ["TFLITE_BUILTINS_INT8"];
+  const single = conv.convert(); // calibrates on this thread
+  const calib = {};
+  for (const n of [1, 2]) {
+    const v = await timeLoop(() => lq.calibrate(conv, { pool: pools[n] }), true, 200, QUICK ? 3 : 5);
+    const identical = sameBytes(conv.convert(), single);
+    calib[n] = record(`calibrate ${calibN} 784-256-10, ${n} worker${n > 1 ? "s" : ""}`, "litequant", "ms", v.map((us) => us / 1000), { identical });
+  }
+  // Evaluation: 10,000 rows through the int8 file.
+  const evalN = N_TRAIN;
+  const bytes = conv.convert();
+  const x = big.data.x.subarray(0, evalN * d);
+  const y = big.data.y.subarray(0, evalN);
+  const want = JSON.stringify(lq.evaluate(bytes, x, y));
+  for (const n of [1, 2]) {
+    let got;
+    const v = await timeLoop(async () => (got = await lq.evaluate(bytes, x, y, { pool: pools[n] })), true, 200, QUICK ? 3 : 5);
+    record(`evaluate ${evalN} 784-256-10 int8, ${n} worker${n > 1 ? "s" : ""}`, "litequant", "ms", v.map((us) => us / 1000), { identical: JSON.stringify(got) === want });
+  }
+  for (const p of Object.values(pools)) p.terminate();
+}
+
+// ---------------------------------------------------------------------------------------
 // Yardstick and kernel rates
 
 /// GMAC/s of `run(reps)` (which returns the MACs done), after the time-based warm-up.
@@ -451,9 +489,9 @@ async function gmacs(run, reps) {
   return v;
 }
 
-async function benchKernels() {
-  const yard = record("yardstick i32x4.dot_i16x8_s 2x4 (L1)", "litequant", "GMAC/s",
-    await gmacs((reps) => lq.benchYardstick(64, reps), 20000));
+async function benchKernels(sys, lib) {
+  const yard = record("yardstick i32x4.dot_i16x8_s 2x4 (L1)", sys, "GMAC/s",
+    await gmacs((reps) => lib.benchYardstick(64, reps), 20000));
   const cases = [
     ["qs8_fc", 256, 784, 256, "int8 GEMM 256x784x256 (qs8_fc_packed)"],
     ["qs8_fc", 1, 784, 256, "int8 GEMV 1x784x256 (qs8_fc_packed)"],
@@ -464,13 +502,26 @@ async function benchKernels() {
     ["f32_gemm", 32, 784, 256, "f32 train GEMM 32x784x256 (f32_gemm)"],
   ];
   for (const [kind, m, k, n, label] of cases) {
-    const g = new lq.BenchGemm(kind, m, k, n);
+    const g = new lib.BenchGemm(kind, m, k, n);
     const reps = Math.max(1, Math.round(2e7 / (m * k * n)));
-    const r = record(label, "litequant", "GMAC/s", await gmacs((x) => g.run(x), reps));
+    const r = record(label, sys, "GMAC/s", await gmacs((x) => g.run(x), reps));
     r.pct_of_yardstick = (100 * r.median) / yard.median;
     log(`  = ${r.pct_of_yardstick.toFixed(1)}% of the yardstick`);
     g.free();
   }
+}
+
+/// Our builds in this page: the one `init()` picks (system "litequant") and every other
+/// build this engine can run (system "litequant <build>"), each its own module instance.
+async function ourBuilds() {
+  const builds = [["litequant", lq]];
+  for (const b of lq.BUILDS) {
+    if (b.name === lq.loadedBuild() || !WebAssembly.validate(b.probe)) continue;
+    const m = await import(`../pkg/litequant_bindings.js?build=${b.name}`);
+    await m.default({ module_or_path: new URL(`../pkg/${b.wasm}`, import.meta.url) });
+    builds.push([`litequant ${b.name}`, m]);
+  }
+  return builds;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -481,7 +532,9 @@ async function main() {
   // and LiteRT.js all take their non-threaded binaries.
   delete globalThis.SharedArrayBuffer;
   await init();
-  log(`litequant kernels: ${lq.benchKernels()}; quick: ${QUICK}`);
+  const builds = await ourBuilds();
+  const kernels = builds.map(([sys, lib]) => `${sys}: ${lib.benchKernels()}`).join(", ");
+  log(`litequant build picked: ${lq.loadedBuild()}; kernels: ${kernels}; quick: ${QUICK}`);
   tf.wasm.setWasmPaths({
     "tfjs-backend-wasm.wasm": "../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
     "tfjs-backend-wasm-simd.wasm": "../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
@@ -492,7 +545,7 @@ async function main() {
   await loadTfjsTflite();
   await loadLiteRt("../node_modules/@litertjs/core/wasm/");
 
-  if (want("kernels")) await benchKernels();
+  if (want("kernels")) for (const [sys, lib] of builds) await benchKernels(sys, lib);
   const models = {};
   for (const arch of ARCHS) {
     const data = randomData(N_TRAIN, arch.d, 10, 42 + arch.d);
@@ -520,10 +573,11 @@ async function main() {
       int8: convert(model, "int8", data.x, arch.d),
       float16: convert(model, "float16", data.x, arch.d),
     };
-    await benchInference(arch, files, data.x, [["litequant", lq]]);
+    await benchInference(arch, files, data.x, builds);
   }
+  if (want("pool")) await benchPool(models);
   log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return { records, userAgent: navigator.userAgent, kernels: lq.benchKernels(), quick: QUICK };
+  return { records, userAgent: navigator.userAgent, kernels, picked: lq.loadedBuild(), quick: QUICK };
 }
 
 main()

@@ -3,7 +3,7 @@
 // single thread, served by scripts/serve.mjs on 127.0.0.1; writes
 // bench/results/latest.json and bench/results/latest.md.
 //
-//   node bench/run.mjs [--quick] [--only=kernels,train,convert,infer]
+//   node bench/run.mjs [--quick] [--only=kernels,train,convert,infer,pool]
 //   (needs pkg/ from `npm run build`; npm run bench does both)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { CSP, startServer } from "../scripts/serve.mjs";
+import { BUILDS } from "../js/builds.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "bench", "results");
@@ -34,16 +35,17 @@ const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
 // stays same-origin (connect-src 'self'), and run.mjs fails on any off-origin request.
 const BENCH_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval' 'unsafe-inline'");
 
-const WASM_FILES = {
-  litequant: "pkg/litequant_bg.wasm",
+const PEER_WASM = {
   "tfjs-wasm": "node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
   "litert.js": "node_modules/@litertjs/core/wasm/litert_wasm_internal.wasm",
   "tfjs-tflite": "node_modules/@tensorflow/tfjs-tflite/wasm/tflite_web_api_cc_simd.wasm",
 };
 
-function wasmSizes() {
+/// Sizes of our builds (named as in the page: the picked one is "litequant") and the peers'.
+function wasmSizes(picked) {
   const recs = [];
-  for (const [system, file] of Object.entries(WASM_FILES)) {
+  const ours = Object.fromEntries(BUILDS.map((b) => [b.name === picked ? "litequant" : `litequant ${b.name}`, `pkg/${b.wasm}`]));
+  for (const [system, file] of Object.entries({ ...ours, ...PEER_WASM })) {
     const bytes = readFileSync(path.join(ROOT, file));
     const gz = gzipSync(bytes, { level: 9 }).length;
     for (const [workload, v] of [["wasm size raw", bytes.length], ["wasm size gzip -9", gz]]) {
@@ -120,7 +122,7 @@ function markdown(res, meta) {
     `# litequant benchmark — ${meta.date}`,
     "",
     `Machine: ${meta.cpu} (${meta.cores} cores), ${meta.os}. Browser: ${meta.browser} headless, one page, one thread.`,
-    `Kernels: ${res.kernels}. Median of repeated timed loops after a time-based warm-up (min–max in brackets).` +
+    `Builds (kernel tables): ${res.kernels}; \`init()\` picked ${res.picked}. Median of repeated timed loops after a time-based warm-up (min–max in brackets).` +
       (res.quick ? " **Quick mode** (fewer runs)." : ""),
     "Each system is timed through every public path it offers (named below); comparisons count",
     "against each system's best path. One call writes the input batch, runs, and reads the whole",
@@ -244,7 +246,7 @@ function markdown(res, meta) {
     target("seed float32 b1 through the zero-copy views ≤ 0.8 µs", r ? `${fmt(r.median)} µs` : "missing", r ? r.median <= 0.8 : undefined);
   }
   for (const [name, w1, w2] of [
-    ["calibrate 1,000 samples: 2 workers ≥ 1.8× one", "calibrate 1000 seed, 1 worker", "calibrate 1000 seed, 2 workers"],
+    ["calibrate 1,000 samples: 2 workers ≥ 1.8× one", "calibrate 1000 784-256-10, 1 worker", "calibrate 1000 784-256-10, 2 workers"],
     ["evaluate 10,000 samples: 2 workers ≥ 1.8× one", "evaluate 10000 784-256-10 int8, 1 worker", "evaluate 10000 784-256-10 int8, 2 workers"],
   ]) {
     const a = get(w1, "litequant");
@@ -275,7 +277,7 @@ function markdown(res, meta) {
 async function main() {
   const res = await runPage();
   if (res.error) console.error(`bench page error: ${res.error}`);
-  res.records.push(...wasmSizes());
+  res.records.push(...wasmSizes(res.picked));
   const meta = {
     date: new Date().toISOString().slice(0, 10),
     cpu: os.cpus()[0]?.model ?? "unknown CPU",

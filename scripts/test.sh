@@ -12,6 +12,7 @@ STAGES=(
   "setup|bash scripts/setup.sh --test"
   "native tests (cargo test)|rm -rf target/oracle && cargo test"
   "browser tests (wasm-pack test, headless Chromium)|wasm-pack test --headless --chrome --mode no-install"
+  "browser tests of the relaxed-SIMD build (library tests incl. every kernel battery)|wasm-pack test --headless --chrome --mode no-install -- --lib --features relaxed-simd"
   "release build (npm run build)|bash scripts/build.sh"
   "JS API of the release build (node --test)|node --test tests/js/"
   "oracle (ai-edge-litert BUILTIN_REF)|.venv/bin/python tests/oracle/check_oracle.py target/oracle/manifest.json"

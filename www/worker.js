@@ -412,6 +412,10 @@ const handlers = {
         conv.inferenceInputType = io;
         conv.inferenceOutputType = io;
         const ev = evaluationSet({ name: d.name, rows });
+        // Calibration over a pool of workers (one per core; the same ranges as one):
+        // the report and convert() below reuse them.
+        progress({ phase: "calibrating", done: 0, total: rows });
+        await lq.calibrate(conv);
         let last = 0;
         report = conv.calibrationReport({
           evaluationData: ev.kind === "calibration" ? null : { data: ev.x, shape: [ev.rows, features] },

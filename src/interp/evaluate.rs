@@ -26,6 +26,9 @@ pub struct EvalReport {
     pub loss: Option<f64>,
     /// Argmax of every row.
     pub predictions: Vec<u32>,
+    /// Each row's loss term (empty when `loss` is `None`); `loss` is their sum in row
+    /// order over `n`, so a split run's terms, concatenated in order, give the same loss.
+    pub loss_terms: Vec<f64>,
 }
 
 /// Bytes a graph input may take at the shape its file declares: far more than any model
@@ -129,21 +132,23 @@ pub fn evaluate_with(it: &mut Interpreter, x: &[f32], y: &[i32]) -> Result<EvalR
         correct += usize::from(p == label as usize);
         predictions.push(p as u32);
     }
-    let loss = output_is_probabilities(it.graph(), 0).then(|| {
+    let loss_terms: Vec<f64> = if output_is_probabilities(it.graph(), 0) {
         const EPS: f64 = 1e-7;
-        let sum: f64 = out
-            .chunks_exact(classes)
+        out.chunks_exact(classes)
             .zip(y)
             .map(|(r, &l)| -(r[l as usize] as f64).clamp(EPS, 1.0 - EPS).ln())
-            .sum();
-        sum / n as f64
-    });
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let loss = (!loss_terms.is_empty()).then(|| loss_terms.iter().sum::<f64>() / n as f64);
     Ok(EvalReport {
         accuracy: correct as f64 / n as f64,
         n,
         correct,
         loss,
         predictions,
+        loss_terms,
     })
 }
 

@@ -18,7 +18,7 @@ pub mod generic;
 #[cfg(all(
     target_arch = "wasm32",
     target_feature = "simd128",
-    target_feature = "relaxed-simd"
+    feature = "relaxed-simd"
 ))]
 pub mod relaxed;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -333,7 +333,7 @@ pub fn ops() -> &'static Kernels {
     #[cfg(all(
         target_arch = "wasm32",
         target_feature = "simd128",
-        target_feature = "relaxed-simd"
+        feature = "relaxed-simd"
     ))]
     {
         relaxed::ops()
@@ -341,7 +341,7 @@ pub fn ops() -> &'static Kernels {
     #[cfg(all(
         target_arch = "wasm32",
         target_feature = "simd128",
-        not(target_feature = "relaxed-simd")
+        not(feature = "relaxed-simd")
     ))]
     {
         simd128::ops()

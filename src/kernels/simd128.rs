@@ -175,22 +175,27 @@ pub fn f32_fully_connected_simd128_4x8(
 /// (8 × 256 floats, 8 KB) stays in L1 while every row tile uses it.
 const F32_KC: usize = 256;
 
-/// `a * b + c`: two rounded operations (the generic order). The relaxed-SIMD build
-/// passes a fused multiply-add instead (see `relaxed`).
+/// `a * b + c`: two rounded operations (the generic order). The relaxed-SIMD kernel
+/// passes `f32x4.relaxed_madd` instead (see `relaxed`).
 #[inline(always)]
 fn f32x4_mul_add(a: v128, b: v128, c: v128) -> v128 {
     f32x4_add(c, f32x4_mul(a, b))
 }
 
-/// One `MR × 8` tile of an [`F32GemmPacked`] over the k block `[p0, p0 + kc)`:
-/// `acc = first ? 0 : C`, then `acc += splat(A[i][p]) * panel[p]` in increasing `p`; on
-/// the last block `+ bias`, clamp; `nr < 8` valid columns go through a stack copy.
-/// `MADD` is the multiply-add (two roundings in this build).
+/// One tile of an [`F32GemmPacked`]: `MR` rows × `NP` panels of 8 channels, over the k
+/// block `[p0, p0 + kc)`, reading row `r` of `A` at `a.0 + r * a.1` (the block's first
+/// column): `acc = first ? 0 : C`, then `acc += splat(A[i][p]) * panel[p]`
+/// in increasing `p`; on the last block `+ bias`, clamp. `MR · NP · 2` accumulators, each
+/// one output's chain: small row counts take several panels so that enough independent
+/// chains hide the add latency (a 1 × 8 tile would wait on 2 chains). Only a 1-panel tile
+/// may be partial (`nr < 8` valid columns, through a stack copy). `madd` is the
+/// multiply-add (two roundings here).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn f32_packed_tile<const MR: usize, const FULL: bool>(
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+unsafe fn f32_packed_tile<const MR: usize, const NP: usize, const FULL: bool>(
     g: &F32GemmPacked,
     madd: impl Fn(v128, v128, v128) -> v128,
+    a: (*const f32, usize),
     c: *mut f32,
     i0: usize,
     j0: usize,
@@ -203,57 +208,114 @@ unsafe fn f32_packed_tile<const MR: usize, const FULL: bool>(
     let mut arow = [g.a.as_ptr(); MR];
     let mut crow = [c; MR];
     for r in 0..MR {
-        arow[r] = g.a.as_ptr().add((i0 + r) * g.a_stride + p0);
+        arow[r] = a.0.add(r * a.1);
         crow[r] = c.add((i0 + r) * g.c_stride + j0);
     }
-    let mut acc = [[f32x4_splat(0.0); 2]; MR];
+    let mut acc = [[[f32x4_splat(0.0); 2]; NP]; MR];
     if !first {
         for r in 0..MR {
-            acc[r] = if FULL {
-                [ld(crow[r]), ld(crow[r].add(4))]
-            } else {
-                let (v0, v1) = ld_partial8(crow[r], nr);
-                [v0, v1]
-            };
+            for q in 0..NP {
+                acc[r][q] = if FULL {
+                    [ld(crow[r].add(q * 8)), ld(crow[r].add(q * 8 + 4))]
+                } else {
+                    let (v0, v1) = ld_partial8(crow[r], nr);
+                    [v0, v1]
+                };
+            }
         }
     }
-    let wp = g.packed.as_ptr().add((j0 / 8 * g.k + p0) * 8);
+    let mut wp = [g.packed.as_ptr(); NP];
+    for (q, w) in wp.iter_mut().enumerate() {
+        *w = g.packed.as_ptr().add(((j0 / 8 + q) * g.k + p0) * 8);
+    }
+    // Live registers: MR splats, 2 weight vectors, MR·NP·2 ≤ 8 accumulators (≤ 14). Not
+    // unrolled, and no more than 4 rows: LLVM hoists loads freely (a wasm local costs it
+    // nothing), and with more live values the engine's register allocator spills the
+    // accumulators (a 6 × 8 tile ran 5× slower in V8).
     for p in 0..kc {
-        let w0 = ld(wp.add(p * 8));
-        let w1 = ld(wp.add(p * 8 + 4));
+        let mut a = [f32x4_splat(0.0); MR];
         for r in 0..MR {
-            let a = v128_load32_splat(arow[r].add(p) as *const u32);
-            acc[r][0] = madd(a, w0, acc[r][0]);
-            acc[r][1] = madd(a, w1, acc[r][1]);
+            a[r] = v128_load32_splat(arow[r].add(p) as *const u32);
+        }
+        for q in 0..NP {
+            let w0 = ld(wp[q].add(p * 8));
+            let w1 = ld(wp[q].add(p * 8 + 4));
+            for r in 0..MR {
+                acc[r][q][0] = madd(a[r], w0, acc[r][q][0]);
+                acc[r][q][1] = madd(a[r], w1, acc[r][q][1]);
+            }
         }
     }
     if last {
-        let (b0, b1) = match g.bias {
-            Some(b) if FULL => (ld(b.as_ptr().add(j0)), ld(b.as_ptr().add(j0 + 4))),
-            Some(b) => ld_partial8(b.as_ptr().add(j0), nr),
-            // The generic kernel adds 0.0 without a bias (it turns -0.0 into +0.0).
-            None => (f32x4_splat(0.0), f32x4_splat(0.0)),
-        };
         let (lo, hi) = (f32x4_splat(g.act_min), f32x4_splat(g.act_max));
-        for accr in acc.iter_mut() {
-            // f32_clamp_activation: cpp_min(cpp_max(v, lo), hi) = pmin(pmax(v, lo), hi).
-            accr[0] = f32x4_pmin(f32x4_pmax(f32x4_add(accr[0], b0), lo), hi);
-            accr[1] = f32x4_pmin(f32x4_pmax(f32x4_add(accr[1], b1), lo), hi);
+        for q in 0..NP {
+            let jq = j0 + q * 8;
+            let (b0, b1) = match g.bias {
+                Some(b) if FULL => (ld(b.as_ptr().add(jq)), ld(b.as_ptr().add(jq + 4))),
+                Some(b) => ld_partial8(b.as_ptr().add(jq), nr),
+                // The generic kernel adds 0.0 without a bias (it turns -0.0 into +0.0).
+                None => (f32x4_splat(0.0), f32x4_splat(0.0)),
+            };
+            for accr in acc.iter_mut() {
+                accr[q][0] = f32_clamp4(f32x4_add(accr[q][0], b0), lo, hi);
+                accr[q][1] = f32_clamp4(f32x4_add(accr[q][1], b1), lo, hi);
+            }
         }
     }
     for r in 0..MR {
-        if FULL {
-            st(crow[r], acc[r][0]);
-            st(crow[r].add(4), acc[r][1]);
-        } else {
-            st_partial8(crow[r], nr, acc[r][0], acc[r][1]);
+        for q in 0..NP {
+            if FULL {
+                st(crow[r].add(q * 8), acc[r][q][0]);
+                st(crow[r].add(q * 8 + 4), acc[r][q][1]);
+            } else {
+                st_partial8(crow[r], nr, acc[r][q][0], acc[r][q][1]);
+            }
         }
     }
 }
 
-/// The shared driver of the packed float GEMM: k blocks of [`F32_KC`] outermost, then
-/// 8-channel panels, then tiles of up to 4 rows (the tail tile and the tail panel use the
-/// same tile code with fewer rows / a stack copy).
+/// [`generic::f32_clamp_activation`] on 4 lanes: `cpp_min(cpp_max(v, lo), hi)` =
+/// `pmin(pmax(v, lo), hi)` (the pseudo-min/max are C++'s `std::min/max`).
+#[inline(always)]
+fn f32_clamp4(v: v128, lo: v128, hi: v128) -> v128 {
+    f32x4_pmin(f32x4_pmax(v, lo), hi)
+}
+
+/// Runs tiles of `mr` rows (< 4 or 4) × as many panels as `NP` allows over the columns of
+/// one k block: full groups of `NP` panels, then single panels (the last one partial).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn f32_packed_row_tiles<const MR: usize, const NP: usize>(
+    g: &F32GemmPacked,
+    madd: impl Fn(v128, v128, v128) -> v128 + Copy,
+    c: *mut f32,
+    i0: usize,
+    p0: usize,
+    kc: usize,
+) {
+    let n = g.n;
+    let a = (g.a.as_ptr().add(i0 * g.a_stride + p0), g.a_stride);
+    let mut j0 = 0;
+    while NP > 1 && j0 + 8 * NP <= n {
+        f32_packed_tile::<MR, NP, true>(g, madd, a, c, i0, j0, 8, p0, kc);
+        j0 += 8 * NP;
+    }
+    while j0 < n {
+        let nr = (n - j0).min(8);
+        if nr == 8 {
+            f32_packed_tile::<MR, 1, true>(g, madd, a, c, i0, j0, nr, p0, kc);
+        } else {
+            f32_packed_tile::<MR, 1, false>(g, madd, a, c, i0, j0, nr, p0, kc);
+        }
+        j0 += 8;
+    }
+}
+
+/// The shared driver of the packed float GEMM: k blocks of [`F32_KC`] outermost; in each,
+/// every 8-channel panel runs down the rows in 4 × 8 tiles (the panel's block stays in L1),
+/// then the last 1–3 rows run as 1 × 32, 2 × 16 or 3 × 8 tiles (the same tile code). (Copying
+/// each 4-row block of `A` to the stack, so that a tile reads its rows at constant offsets,
+/// measured slower in V8.)
 #[inline(always)]
 pub(crate) fn f32_gemm_packed_drive(
     g: &F32GemmPacked,
@@ -269,31 +331,28 @@ pub(crate) fn f32_gemm_packed_drive(
     assert!(c.len() >= (m - 1) * g.c_stride + n);
     assert!(g.bias.is_none_or(|b| b.len() >= n));
     let cp = c.as_mut_ptr();
+    let m4 = m - m % 4;
     let mut p0 = 0;
     loop {
         let kc = (k - p0).min(F32_KC);
-        for j0 in (0..n).step_by(8) {
-            let nr = (n - j0).min(8);
-            let mut i0 = 0;
-            // SAFETY: bounds asserted above; tiles stay inside [m, n] and [0, k).
-            unsafe {
-                while i0 + 4 <= m {
+        // SAFETY: bounds asserted above; tiles stay inside [m, n] and [0, k).
+        unsafe {
+            for j0 in (0..n).step_by(8) {
+                let nr = (n - j0).min(8);
+                for i0 in (0..m4).step_by(4) {
+                    let a = (g.a.as_ptr().add(i0 * g.a_stride + p0), g.a_stride);
                     if nr == 8 {
-                        f32_packed_tile::<4, true>(g, madd, cp, i0, j0, nr, p0, kc);
+                        f32_packed_tile::<4, 1, true>(g, madd, a, cp, i0, j0, nr, p0, kc);
                     } else {
-                        f32_packed_tile::<4, false>(g, madd, cp, i0, j0, nr, p0, kc);
+                        f32_packed_tile::<4, 1, false>(g, madd, a, cp, i0, j0, nr, p0, kc);
                     }
-                    i0 += 4;
                 }
-                match (m - i0, nr == 8) {
-                    (0, _) => {}
-                    (1, true) => f32_packed_tile::<1, true>(g, madd, cp, i0, j0, nr, p0, kc),
-                    (1, false) => f32_packed_tile::<1, false>(g, madd, cp, i0, j0, nr, p0, kc),
-                    (2, true) => f32_packed_tile::<2, true>(g, madd, cp, i0, j0, nr, p0, kc),
-                    (2, false) => f32_packed_tile::<2, false>(g, madd, cp, i0, j0, nr, p0, kc),
-                    (_, true) => f32_packed_tile::<3, true>(g, madd, cp, i0, j0, nr, p0, kc),
-                    (_, false) => f32_packed_tile::<3, false>(g, madd, cp, i0, j0, nr, p0, kc),
-                }
+            }
+            match m - m4 {
+                0 => {}
+                1 => f32_packed_row_tiles::<1, 4>(g, madd, cp, m4, p0, kc),
+                2 => f32_packed_row_tiles::<2, 2>(g, madd, cp, m4, p0, kc),
+                _ => f32_packed_row_tiles::<3, 1>(g, madd, cp, m4, p0, kc),
             }
         }
         p0 += kc;
@@ -304,8 +363,9 @@ pub(crate) fn f32_gemm_packed_drive(
 }
 
 /// [`F32GemmPacked`] in 4 × 8 register tiles (8 `f32x4` accumulators, weights loaded once
-/// per 4 rows, inputs by `v128.load32_splat`): each output's scalar order, so it equals
-/// [`generic::f32_gemm_packed_generic`] bit for bit.
+/// per 4 rows, inputs by `v128.load32_splat`; 1 × 32 and 2 × 16 for the last rows, so a
+/// single row — batch 1 — still has 8 independent chains): each output's scalar order, so
+/// it equals [`generic::f32_gemm_packed_generic`] bit for bit.
 pub fn f32_gemm_packed_simd128_4x8(g: &F32GemmPacked, c: &mut [f32]) {
     f32_gemm_packed_drive(g, c, f32x4_mul_add)
 }

@@ -621,8 +621,10 @@ fn check_f32_gemm_packed(k: &Kernels) {
         (-1.0, 1.0),
     ];
     let mut case = 0usize;
-    for &m in &[1usize, 2, 3, 4, 5, 7, 9] {
-        for &n in &[1usize, 3, 7, 8, 9, 16, 17] {
+    // Rows 1–3 past a multiple of 4 take 4-, 2- and 1-panel tiles: n up to 40 covers a
+    // full 1 × 32 tile plus a partial panel.
+    for &m in &[1usize, 2, 3, 4, 5, 6, 7, 9] {
+        for &n in &[1usize, 3, 7, 8, 9, 16, 17, 24, 33, 40] {
             for &kk in &[0usize, 1, 5, 8, 33, 257, 520] {
                 case += 1;
                 // Wild values where overflow cannot hide a difference; plain ones on the
@@ -843,7 +845,7 @@ battery!(simd128_battery, simd128::ops());
 #[cfg(all(
     target_arch = "wasm32",
     target_feature = "simd128",
-    target_feature = "relaxed-simd"
+    feature = "relaxed-simd"
 ))]
 battery!(relaxed_battery, relaxed::ops());
 
@@ -851,7 +853,7 @@ battery!(relaxed_battery, relaxed::ops());
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn ops_selects_the_build_table() {
-    let want = if cfg!(all(target_arch = "wasm32", target_feature = "relaxed-simd")) {
+    let want = if cfg!(all(target_arch = "wasm32", feature = "relaxed-simd")) {
         "simd128-relaxed"
     } else if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
         "simd128"

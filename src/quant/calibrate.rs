@@ -17,6 +17,52 @@ impl Ranges {
     pub fn get(&self, tensor: usize) -> Option<(f32, f32)> {
         self.ranges.get(tensor).copied().flatten()
     }
+
+    /// Folds in the ranges of the samples that come **after** this set's (a worker's
+    /// contiguous slice of the dataset), with the same `min`/`max` as [`calibrate`]: the
+    /// running min/max of one pass over all samples is a fold, so merging the folds of
+    /// consecutive slices in order gives the one-pass result bit for bit.
+    pub fn merge(&mut self, next: &Ranges) -> Result<()> {
+        if next.ranges.len() != self.ranges.len() {
+            return Err(Error::invalid(format!(
+                "calibration ranges of {} tensors cannot merge with ranges of {}",
+                next.ranges.len(),
+                self.ranges.len()
+            )));
+        }
+        for (r, n) in self.ranges.iter_mut().zip(&next.ranges) {
+            *r = match (*r, *n) {
+                (None, x) | (x, None) => x,
+                (Some((lo, hi)), Some((nlo, nhi))) => Some((lo.min(nlo), hi.max(nhi))),
+            };
+        }
+        self.samples += next.samples;
+        Ok(())
+    }
+
+    /// `[min, max]` per tensor, NaN for tensors without a range (a NaN is never a
+    /// calibrated value: [`calibrate`] skips NaNs). What workers send back.
+    pub fn to_pairs(&self) -> Vec<f32> {
+        self.ranges
+            .iter()
+            .flat_map(|r| r.map_or([f32::NAN; 2], |(lo, hi)| [lo, hi]))
+            .collect()
+    }
+
+    /// Inverse of [`Ranges::to_pairs`].
+    pub fn from_pairs(pairs: &[f32], samples: usize) -> Result<Ranges> {
+        if !pairs.len().is_multiple_of(2) {
+            return Err(Error::invalid(format!(
+                "calibration ranges: {} values, expected [min, max] pairs",
+                pairs.len()
+            )));
+        }
+        let ranges = pairs
+            .chunks_exact(2)
+            .map(|p| (!p[0].is_nan() && !p[1].is_nan()).then_some((p[0], p[1])))
+            .collect();
+        Ok(Ranges { ranges, samples })
+    }
 }
 
 /// Width of one sample of the graph's (single) float input: the product of its shape
@@ -94,4 +140,83 @@ pub fn calibrate(
         progress(s + 1, n);
     }
     Ok(Ranges { ranges, samples: n })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::lower::lower_sequential;
+    use crate::nn::{Activation, DenseConfig, Sequential};
+
+    fn model() -> Graph {
+        let layers = [
+            DenseConfig {
+                units: 12,
+                activation: Activation::Relu,
+                use_bias: true,
+            },
+            DenseConfig {
+                units: 3,
+                activation: Activation::Softmax,
+                use_bias: true,
+            },
+        ];
+        lower_sequential(&Sequential::new(5, &layers, 7).unwrap()).unwrap()
+    }
+
+    fn bits(r: &Ranges) -> Vec<Option<(u32, u32)>> {
+        r.ranges
+            .iter()
+            .map(|x| x.map(|(a, b)| (a.to_bits(), b.to_bits())))
+            .collect()
+    }
+
+    /// The pool's contract: calibrating consecutive slices and merging them in order is
+    /// the one-pass calibration, bit for bit, for every split point; the ranges survive
+    /// their transfer form.
+    #[test]
+    fn merged_slices_equal_one_pass() {
+        let g = model();
+        let n = 23;
+        let mut s = 12345u32;
+        let data: Vec<f32> = (0..n * 5)
+            .map(|i| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                match i % 17 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    _ => (s >> 8) as f32 / (1u32 << 24) as f32 * 4.0 - 2.0,
+                }
+            })
+            .collect();
+        let whole = calibrate(&g, &data, &[n, 5], |_, _| {}).unwrap();
+        for cuts in [
+            vec![1],
+            vec![11],
+            vec![22],
+            vec![5, 6, 20],
+            (1..n).collect::<Vec<_>>(),
+        ] {
+            let mut bounds = vec![0];
+            bounds.extend(&cuts);
+            bounds.push(n);
+            let mut merged: Option<Ranges> = None;
+            for w in bounds.windows(2) {
+                let part =
+                    calibrate(&g, &data[w[0] * 5..w[1] * 5], &[w[1] - w[0], 5], |_, _| {}).unwrap();
+                let part = Ranges::from_pairs(&part.to_pairs(), part.samples).unwrap();
+                match &mut merged {
+                    None => merged = Some(part),
+                    Some(m) => m.merge(&part).unwrap(),
+                }
+            }
+            let merged = merged.unwrap();
+            assert_eq!(merged.samples, n);
+            assert_eq!(bits(&merged), bits(&whole), "cuts {cuts:?}");
+        }
+        let mut bad = whole.clone();
+        bad.ranges.pop();
+        assert!(bad.merge(&whole).is_err());
+        assert!(Ranges::from_pairs(&[1.0, 2.0, 3.0], 1).is_err());
+    }
 }

@@ -58,6 +58,10 @@ pub struct ConverterOptions {
     pub float16: bool,
     pub inference_input_type: IoType,
     pub inference_output_type: IoType,
+    /// Ranges already calibrated on `representative_dataset` (by workers, merged in
+    /// order): full-integer conversion uses them instead of calibrating again. Setting a
+    /// new dataset must clear them.
+    pub calibration: Option<Ranges>,
 }
 
 impl Default for ConverterOptions {
@@ -69,6 +73,7 @@ impl Default for ConverterOptions {
             float16: false,
             inference_input_type: IoType::Float32,
             inference_output_type: IoType::Float32,
+            calibration: None,
         }
     }
 }
@@ -228,12 +233,33 @@ pub fn convert(
             let ds = opts.representative_dataset.as_ref().ok_or_else(|| {
                 Error::converter("full-integer quantization needs a representative dataset")
             })?;
-            let ranges = calibrate(float_graph, &ds.data, &ds.shape, progress)?;
+            let ranges = match &opts.calibration {
+                Some(r) => {
+                    check_calibration(float_graph, ds, r)?;
+                    r.clone()
+                }
+                None => calibrate(float_graph, &ds.data, &ds.shape, progress)?,
+            };
             full_integer(float_graph, &ranges, input, output)?
         }
     };
     finalize(&mut g, float_graph, mode, source)?;
     Ok(g)
+}
+
+/// Precomputed ranges must belong to this graph and cover the whole dataset.
+fn check_calibration(g: &Graph, ds: &RepresentativeDataset, r: &Ranges) -> Result<()> {
+    let rows = ds.shape.first().copied().unwrap_or(0);
+    if r.ranges.len() != g.tensors.len() || r.samples != rows {
+        return Err(Error::converter(format!(
+            "the calibration given covers {} tensors and {} samples; this model has {} \
+             tensors and the representative dataset {rows} samples",
+            r.ranges.len(),
+            r.samples,
+            g.tensors.len()
+        )));
+    }
+    Ok(())
 }
 
 /// The passes take float32 graphs (float32 tensors, int32 shape values, no quantization

@@ -193,6 +193,18 @@ pub fn calibration_report(
     float_graph: &Graph,
     calib: &RepresentativeDataset,
     eval: Option<&RepresentativeDataset>,
+    progress: impl FnMut(usize, usize),
+) -> Result<CalibrationReport> {
+    calibration_report_with(float_graph, calib, eval, None, progress)
+}
+
+/// As [`calibration_report`], with the ranges of `calib` already calibrated (by the worker
+/// pool: the same bits as [`calibrate`]'s); the calibration pass is then skipped.
+pub fn calibration_report_with(
+    float_graph: &Graph,
+    calib: &RepresentativeDataset,
+    eval: Option<&RepresentativeDataset>,
+    calibrated: Option<&Ranges>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<CalibrationReport> {
     let width = sample_width(float_graph)?;
@@ -206,10 +218,19 @@ pub fn calibration_report(
     };
     // Passes: calibrate (n_calib), histograms (n_calib), errors (n_eval; merged with the
     // histogram pass when there is no separate evaluation set).
-    let total = 2 * n_calib + if eval.is_some() { n_eval } else { 0 };
-    let ranges = calibrate(float_graph, &calib.data, &calib.shape, |d, _| {
-        progress(d, total)
-    })?;
+    let calib_pass = if calibrated.is_some() { 0 } else { n_calib };
+    let total = calib_pass + n_calib + if eval.is_some() { n_eval } else { 0 };
+    let ranges = match calibrated {
+        Some(r) if r.ranges.len() == float_graph.tensors.len() && r.samples == n_calib => r.clone(),
+        Some(_) => {
+            return Err(Error::converter(
+                "the calibration given does not match this model and representative dataset",
+            ))
+        }
+        None => calibrate(float_graph, &calib.data, &calib.shape, |d, _| {
+            progress(d, total)
+        })?,
+    };
 
     let opts = ConverterOptions {
         optimize: true,
@@ -218,6 +239,8 @@ pub fn calibration_report(
         float16: false,
         inference_input_type: IoType::Float32,
         inference_output_type: IoType::Float32,
+        // The ranges just computed: convert() would calibrate again to the same bits.
+        calibration: Some(ranges.clone()),
     };
     let int8 = convert(float_graph, &opts, ModelSource::Keras, |_, _| {})?;
 
@@ -237,7 +260,7 @@ pub fn calibration_report(
     let mut int8_it = Interpreter::new(int8.clone())?;
     let mut errors = vec![ErrorStats::default(); float_graph.tensors.len()];
     let mut clipped = vec![(0usize, 0usize, 0usize); float_graph.tensors.len()];
-    let mut done = n_calib;
+    let mut done = calib_pass;
 
     // Histogram pass over the calibration set (also the error pass without an eval set).
     let mut values: Vec<Vec<f32>> = vec![Vec::new(); float_graph.tensors.len()];
@@ -621,6 +644,28 @@ mod tests {
         }
         assert!(r.worst_layer.is_some());
         serde_json::to_string(&r).unwrap();
+    }
+
+    /// Ranges calibrated elsewhere (the worker pool) give the same report, one pass fewer.
+    #[test]
+    fn precomputed_ranges_give_the_same_report() {
+        let g = model();
+        let calib = data(12, 3);
+        let eval = data(5, 4);
+        let ranges = calibrate(&g, &calib.data, &calib.shape, |_, _| {}).unwrap();
+        let want = calibration_report(&g, &calib, Some(&eval), |_, _| {}).unwrap();
+        let mut last = (0, 0);
+        let got =
+            calibration_report_with(&g, &calib, Some(&eval), Some(&ranges), |d, t| last = (d, t))
+                .unwrap();
+        assert_eq!(
+            serde_json::to_string(&got).unwrap(),
+            serde_json::to_string(&want).unwrap()
+        );
+        assert_eq!(last, (12 + 5, 12 + 5));
+        let mut other = ranges.clone();
+        other.samples = 3;
+        assert!(calibration_report_with(&g, &calib, None, Some(&other), |_, _| {}).is_err());
     }
 
     #[test]

@@ -105,6 +105,82 @@ impl JsInterpreter {
         r.map_err(|e| bad(format!("setTensor: tensor {index}: {e}")))
     }
 
+    /// `inputView(i)`: the `i`-th model input (`getInputDetails()[i]`) as a typed array of
+    /// its dtype **over the interpreter's own buffer in wasm memory** — writing into it sets
+    /// the input with no copy and no call (the zero-copy path of LiteRT.js's and
+    /// tfjs-tflite's tensor buffers).
+    ///
+    /// The view stays valid until the next `resizeInput` (which may reallocate the buffer)
+    /// or until wasm memory grows (any call that allocates — constructing a model or an
+    /// interpreter, converting, training — may grow it; `invoke` never does). A stale view
+    /// is detached and has length 0, or no longer aliases the tensor: take a new one after
+    /// any such call. `setTensor`/`getTensor` copy and are always safe.
+    #[wasm_bindgen(js_name = inputView)]
+    pub fn input_view(&mut self, i: usize) -> Result<JsValue, JsError> {
+        let idx = *self.inner.graph().inputs.get(i).ok_or_else(|| {
+            bad(format!(
+                "inputView: input {i} out of range (model has {} inputs)",
+                self.inner.graph().inputs.len()
+            ))
+        })?;
+        let n = self.current_len(idx);
+        let it = &mut self.inner;
+        let e = |e| bad(format!("inputView: {e}"));
+        // SAFETY: each view aliases a buffer the interpreter owns and never reallocates
+        // outside `resize_input`; JS is told when the view becomes invalid (see above).
+        Ok(unsafe {
+            match self_dtype(it, idx) {
+                DType::F32 => {
+                    Float32Array::view_mut_raw(it.input_f32_mut(i, n).map_err(e)?.as_mut_ptr(), n)
+                        .into()
+                }
+                DType::I8 => {
+                    Int8Array::view_mut_raw(it.input_i8_mut(i, n).map_err(e)?.as_mut_ptr(), n)
+                        .into()
+                }
+                DType::U8 => {
+                    Uint8Array::view_mut_raw(it.input_u8_mut(i, n).map_err(e)?.as_mut_ptr(), n)
+                        .into()
+                }
+                other => {
+                    return Err(bad(format!(
+                        "inputView: input {i} is {}, which has no typed array here",
+                        other.name()
+                    )))
+                }
+            }
+        })
+    }
+
+    /// `outputView(i)`: the `i`-th model output (`getOutputDetails()[i]`) as a typed array
+    /// over the interpreter's buffer: after each `invoke` it holds the new results, with no
+    /// copy. Valid as long as an `inputView` (see there); read, don't write.
+    #[wasm_bindgen(js_name = outputView)]
+    pub fn output_view(&self, i: usize) -> Result<JsValue, JsError> {
+        let idx = *self.inner.graph().outputs.get(i).ok_or_else(|| {
+            bad(format!(
+                "outputView: output {i} out of range (model has {} outputs)",
+                self.inner.graph().outputs.len()
+            ))
+        })?;
+        let it = &self.inner;
+        // SAFETY: as in `inputView`.
+        Ok(unsafe {
+            match self_dtype(it, idx) {
+                DType::F32 => Float32Array::view(it.tensor_f32_ref(idx).map_err(js_err)?).into(),
+                DType::I8 => Int8Array::view(it.tensor_i8_ref(idx).map_err(js_err)?).into(),
+                DType::U8 => Uint8Array::view(it.tensor_u8_ref(idx).map_err(js_err)?).into(),
+                DType::I32 => Int32Array::view(it.tensor_i32_ref(idx).map_err(js_err)?).into(),
+                other => {
+                    return Err(bad(format!(
+                        "outputView: output {i} is {}, which has no typed array here",
+                        other.name()
+                    )))
+                }
+            }
+        })
+    }
+
     pub fn invoke(&mut self) -> Result<(), JsError> {
         self.inner.invoke().map_err(js_err)
     }
@@ -142,7 +218,19 @@ impl JsInterpreter {
     }
 }
 
+fn self_dtype(it: &Interpreter, idx: usize) -> DType {
+    it.graph().tensors[idx].dtype
+}
+
 impl JsInterpreter {
+    /// Element count of tensor `idx` at its current shape.
+    fn current_len(&self, idx: usize) -> usize {
+        self.inner
+            .tensor_shape(idx)
+            .map(|s| s.iter().map(|&d| d.max(0) as usize).product())
+            .unwrap_or(0)
+    }
+
     fn details(&self, list: Vec<TensorDetails>) -> Result<JsValue, JsError> {
         let out: Vec<DetailsJs> = list
             .into_iter()

@@ -15,6 +15,7 @@ mod bench;
 mod data;
 mod interp;
 mod model;
+mod pool;
 mod report;
 
 pub use model::{JsModel, JsSequential, ModelHandle};
@@ -162,6 +163,7 @@ impl JsConverter {
     /// `{data: Float32Array, shape: [N, features]}` or `null`.
     #[wasm_bindgen(setter, js_name = representativeDataset)]
     pub fn set_representative_dataset(&mut self, v: JsValue) -> Result<(), JsError> {
+        self.inner.options.calibration = None; // calibrated on the previous dataset
         if v.is_undefined() || v.is_null() {
             self.inner.options.representative_dataset = None;
             return Ok(());

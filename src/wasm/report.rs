@@ -5,7 +5,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{bad, from_js, js_err, to_js, JsConverter};
-use crate::quant::report::calibration_report;
+use crate::quant::report::calibration_report_with;
 use crate::quant::RepresentativeDataset;
 
 #[derive(Deserialize)]
@@ -20,7 +20,8 @@ impl JsConverter {
     /// per-tensor calibration ranges, histograms and int8 parameters, per-channel weight
     /// scales and per-layer int8-vs-float error (SQNR dB, max |error|), as plain data. Uses
     /// the converter's `representativeDataset`; errors are measured on `evaluationData`
-    /// when given, else on the representative dataset.
+    /// when given, else on the representative dataset. Ranges already set by the worker
+    /// pool (`calibrate(conv, {workers})`) are used instead of a calibration pass.
     #[wasm_bindgen(js_name = calibrationReport)]
     pub fn calibration_report(&self, options: JsValue) -> Result<JsValue, JsError> {
         let calib = self
@@ -48,15 +49,21 @@ impl JsConverter {
         } else if !(options.is_undefined() || options.is_null()) {
             return Err(bad("calibrationReport: options must be an object"));
         }
-        let report = calibration_report(self.inner.float_graph(), calib, eval.as_ref(), |d, t| {
-            if let Some(f) = &on_progress {
-                let _ = f.call2(
-                    &JsValue::NULL,
-                    &JsValue::from(d as u32),
-                    &JsValue::from(t as u32),
-                );
-            }
-        })
+        let report = calibration_report_with(
+            self.inner.float_graph(),
+            calib,
+            eval.as_ref(),
+            self.inner.options.calibration.as_ref(),
+            |d, t| {
+                if let Some(f) = &on_progress {
+                    let _ = f.call2(
+                        &JsValue::NULL,
+                        &JsValue::from(d as u32),
+                        &JsValue::from(t as u32),
+                    );
+                }
+            },
+        )
         .map_err(js_err)?;
         to_js(&report)
     }
