@@ -8,7 +8,6 @@ use wasm_bindgen::prelude::*;
 
 use super::{bad, js_err, to_js};
 use crate::interp;
-use crate::tflite::{builtin_operator, builtin_operator_name};
 
 /// `compareModels(referenceBytes, bytes, x, labels?)` → one entry per output:
 /// `{output, name, rowShape, kind: "classification" | "regression", rows, accuracy,
@@ -106,7 +105,7 @@ pub fn describe_model(bytes: &[u8]) -> Result<JsValue, JsError> {
         .enumerate()
         .map(|(index, op)| OpJs {
             index,
-            name: builtin_operator_name(builtin_operator(&op.kind)),
+            name: op.display_name(),
             version: op.version,
             inputs: op.inputs.clone(),
             outputs: op.outputs.clone(),
