@@ -4,9 +4,10 @@
 //! ([`TfliteConverter::from_tflite`]); the same passes quantize both.
 
 use crate::error::{Error, Result};
-use crate::graph::{lower::lower_sequential, DType, Graph};
+use crate::graph::lower::{self, LowerOptions};
+use crate::graph::{DType, Graph};
 use crate::interp;
-use crate::nn::Sequential;
+use crate::nn::Model;
 use crate::quant::finalize::ModelSource;
 use crate::quant::{convert, ConverterOptions, Mode};
 
@@ -19,10 +20,17 @@ pub struct TfliteConverter {
 }
 
 impl TfliteConverter {
-    /// Snapshot of `model`'s current weights, lowered to a float32 graph.
-    pub fn from_model(model: &Sequential) -> Result<Self> {
+    /// Snapshot of `model`'s current weights, lowered to the float32 graph TF 2.21 writes
+    /// for the same Keras model ([`crate::graph::lower`]).
+    pub fn from_model(model: &Model) -> Result<Self> {
+        Self::from_model_with(model, &LowerOptions::default())
+    }
+
+    /// [`TfliteConverter::from_model`] with lowering options (e.g. TensorFlow's
+    /// BatchNormalization `rsqrt` values, to reproduce a file made on a given CPU).
+    pub fn from_model_with(model: &Model, options: &LowerOptions) -> Result<Self> {
         Ok(TfliteConverter {
-            graph: lower_sequential(model)?,
+            graph: lower::lower_with(model, options)?,
             source: ModelSource::Keras,
             options: ConverterOptions::default(),
         })

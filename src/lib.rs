@@ -1,7 +1,8 @@
 //! litequant: TensorFlow Lite post-training quantization, in Rust and WebAssembly.
 //!
 //! Module map (data flows top to bottom):
-//! - [`nn`]: Keras-style `Sequential` models (Dense), initializers, forward/backward.
+//! - [`nn`]: Keras-style models (`Model`; Sequential is its chain case), layers with their
+//!   forward and backward, initializers.
 //! - [`train`]: Adam, sparse categorical cross-entropy, the `fit` loop.
 //! - [`graph`]: the Graph IR every other part reads or writes.
 //! - [`ops`]: the op registry — each op family's options, shapes, prepare/eval, versions

@@ -1,6 +1,6 @@
 //! The Graph IR: a model's tensors and operators with quantization parameters.
 //!
-//! Everything meets here: `nn::Sequential` lowers to it, the `.tflite` reader produces it,
+//! Everything meets here: an `nn::Model` lowers to it ([`lower`]), the `.tflite` reader produces it,
 //! the quantization passes rewrite it, the writer serializes it and the interpreter runs it.
 //! It mirrors the TFLite data model closely (tensor indices, optional inputs as `-1`, one
 //! buffer per tensor, operator codes and options in the schema's own types) so that

@@ -25,11 +25,10 @@
 //! weights, any layer output at most [`MAX_SAMPLE_VALUES`] values per sample, and the
 //! activations of a batch at most [`MAX_WORKSPACE_BYTES`].
 //!
-//! `chain.rs` keeps, for the phase-1 lowering (`graph::lower`), the Dense-only
-//! [`Sequential`] data type that lowering reads; [`Model::to_dense_chain`] produces it.
+//! [`crate::graph::lower`] turns a [`Model`] into the float32 graph TensorFlow's converter
+//! writes for the same Keras model.
 
 pub mod activation;
-mod chain;
 pub mod config;
 pub mod conv;
 pub mod dense;
@@ -44,7 +43,7 @@ pub mod relu;
 pub mod reshape;
 pub mod value;
 
-pub use chain::{Activation, ChainDense, DenseConfig, Sequential};
+pub use activation::Activation;
 pub use init::glorot_uniform;
 pub use layer::{LayerConfig, WeightSpec};
 pub use model::{InputSpec, LayerSpec, Model, Summary};

@@ -736,12 +736,6 @@ impl Model {
             bufs.out[i] = y;
         }
     }
-
-    /// A copy of the Dense-only chain of this model, for the phase-1 lowering
-    /// (`graph::lower::lower_sequential`). Fails for any other layer or activation.
-    pub fn to_dense_chain(&self) -> Result<super::Sequential> {
-        super::chain::from_model(self)
-    }
 }
 
 /// Per-node activation buffers and scratch for `rows` samples.

@@ -145,23 +145,15 @@ pub fn calibrate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::lower::lower_sequential;
-    use crate::nn::{Activation, DenseConfig, Sequential};
+    use crate::graph::lower::lower;
+    use crate::nn::{Activation, LayerConfig, Model};
 
     fn model() -> Graph {
         let layers = [
-            DenseConfig {
-                units: 12,
-                activation: Activation::Relu,
-                use_bias: true,
-            },
-            DenseConfig {
-                units: 3,
-                activation: Activation::Softmax,
-                use_bias: true,
-            },
+            LayerConfig::dense(12, Activation::Relu),
+            LayerConfig::dense(3, Activation::Softmax),
         ];
-        lower_sequential(&Sequential::new(5, &layers, 7).unwrap()).unwrap()
+        lower(&Model::sequential(&[5], &layers, 7).unwrap()).unwrap()
     }
 
     fn bits(r: &Ranges) -> Vec<Option<(u32, u32)>> {

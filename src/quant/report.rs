@@ -550,24 +550,16 @@ fn weight_reports(float_graph: &Graph, int8: &Graph) -> Result<Vec<WeightReport>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::lower::lower_sequential;
-    use crate::nn::{Activation as NnAct, DenseConfig, Sequential};
+    use crate::graph::lower::lower;
+    use crate::nn::{Activation as NnAct, LayerConfig, Model};
     use crate::quant::params::activation_params;
 
     fn model() -> Graph {
         let layers = [
-            DenseConfig {
-                units: 16,
-                activation: NnAct::Relu,
-                use_bias: true,
-            },
-            DenseConfig {
-                units: 4,
-                activation: NnAct::Softmax,
-                use_bias: true,
-            },
+            LayerConfig::dense(16, NnAct::Relu),
+            LayerConfig::dense(4, NnAct::Softmax),
         ];
-        let mut m = Sequential::new(8, &layers, 3).unwrap();
+        let mut m = Model::sequential(&[8], &layers, 3).unwrap();
         // Non-zero biases so that they are kept and quantized.
         let mut w = m.get_weights();
         for (v, _) in w.iter_mut() {
@@ -577,7 +569,7 @@ mod tests {
         }
         let ws: Vec<Vec<f32>> = w.into_iter().map(|(v, _)| v).collect();
         m.set_weights(&ws).unwrap();
-        lower_sequential(&m).unwrap()
+        lower(&m).unwrap()
     }
 
     fn data(n: usize, seed: u32) -> RepresentativeDataset {

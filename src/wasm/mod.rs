@@ -83,8 +83,7 @@ impl JsConverter {
         #[wasm_bindgen(unchecked_param_type = "Sequential | Model")] model: JsValue,
     ) -> Result<JsConverter, JsError> {
         let m = model::model_of("TFLiteConverter.fromModel", &model)?;
-        let chain = m.borrow().to_dense_chain().map_err(js_err)?;
-        let inner = TfliteConverter::from_model(&chain).map_err(js_err)?;
+        let inner = TfliteConverter::from_model(&m.borrow()).map_err(js_err)?;
         Ok(JsConverter {
             inner,
             optimizations: vec![],

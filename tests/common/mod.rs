@@ -7,10 +7,12 @@
 
 pub mod compare;
 pub mod convert;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod keras;
 pub mod reference;
 pub mod training;
 
-use litequant::nn::{Activation, DenseConfig, Sequential};
+use litequant::nn::{Activation, LayerConfig, Model};
 
 macro_rules! fixtures {
     ($($path:literal),* $(,)?) => {
@@ -290,23 +292,15 @@ pub const CASES: &[Case] = &[
 ];
 
 /// The case's model: Input(n) → Dense(h, relu) → Dense(10, softmax) with the case's weights.
-pub fn case_model(case: &Case) -> Sequential {
+pub fn case_model(case: &Case) -> Model {
     let ws: Vec<(Vec<f32>, Vec<usize>)> = case.weights.iter().map(|p| npy_f32(p)).collect();
     let (inp, hidden) = (ws[0].1[0], ws[0].1[1]);
     let classes = ws[2].1[1];
     let layers = [
-        DenseConfig {
-            units: hidden,
-            activation: Activation::Relu,
-            use_bias: true,
-        },
-        DenseConfig {
-            units: classes,
-            activation: Activation::Softmax,
-            use_bias: true,
-        },
+        LayerConfig::dense(hidden, Activation::Relu),
+        LayerConfig::dense(classes, Activation::Softmax),
     ];
-    let mut m = Sequential::new(inp, &layers, 0).expect("model");
+    let mut m = Model::sequential(&[inp], &layers, 0).expect("model");
     let flat: Vec<Vec<f32>> = ws.into_iter().map(|(w, _)| w).collect();
     m.set_weights(&flat).expect("weights");
     m
