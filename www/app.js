@@ -1117,10 +1117,28 @@ function ioTable(io) {
   );
   return t;
 }
+/** `<stem>.h` and `<stem>.cc`: the file as a C array for TFLite Micro (layout of `xxd -i`, 16-byte aligned). */
+function cArrayButtons(f) {
+  const stem = f.filename.replace(/\.tflite$/, "");
+  return [".h", ".cc"].map((ext) => {
+    const btn = h("button", { type: "button", className: "secondary small", textContent: `${stem}${ext}` });
+    btn.dataset.carray = ext;
+    btn.title = "C array for microcontrollers (TensorFlow Lite Micro): the layout of xxd -i, aligned to 16 bytes";
+    btn.addEventListener("click", async () => {
+      try {
+        const c = await app.worker.call("cArray", { key: f.key, stem });
+        saveBlob(new Blob([ext === ".h" ? c.header : c.source], { type: "text/x-c" }), `${stem}${ext}`);
+      } catch (err) {
+        status(`C array: ${humanError(err.message)}`);
+      }
+    });
+    return btn;
+  });
+}
 function renderDownloads() {
   const items = app.variants.map((f) => {
     const a = h("a", { href: f.url, download: f.filename, textContent: f.filename });
-    return h("li", {}, a, h("span", { className: "muted", textContent: ` ${f.label}, ${formatBytes(f.size)}` }));
+    return h("li", {}, a, h("span", { className: "muted", textContent: ` ${f.label}, ${formatBytes(f.size)}` }), " ", ...cArrayButtons(f));
   });
   const labels = labelsTxt();
   if (labels && app.variants.length) {

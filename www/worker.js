@@ -543,6 +543,13 @@ const handlers = {
     return d.x.slice(row * d.features, (row + 1) * d.features);
   },
 
+  /** A variant as C source for microcontrollers: `{header, source}` (`lq.cArray`: the layout of `xxd -i`, aligned to 16 bytes). */
+  cArray({ key, stem }) {
+    const bytes = state.variants.get(key)?.bytes;
+    if (!bytes) throw new Error("no such file");
+    return lq.cArray(bytes, stem);
+  },
+
   /** The graph of a variant (or of the float model) for the graph view. */
   describe({ key }) {
     const bytes = key ? state.variants.get(key)?.bytes : (state.imported?.bytes ?? floatBytes());

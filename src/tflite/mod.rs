@@ -19,6 +19,7 @@
 //! ```
 //! (`cargo install planus-cli --version 1.3.0`, matching the `planus` dependency.)
 
+pub mod c_array;
 pub mod metadata;
 mod op_names;
 mod reader;

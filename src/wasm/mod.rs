@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 mod app;
 mod bench;
 mod data;
+mod export;
 mod interp;
 mod model;
 mod pool;
