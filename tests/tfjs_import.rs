@@ -1,5 +1,5 @@
 //! TF.js layers-model import (`litequant::tfjs`) against the exports `tensorflowjs` 4.22
-//! wrote (`tests/fixtures/tfjs/`, `scripts/gen_tfjs.py`): cnn_fixed (Sequential CNN),
+//! wrote (`tests/fixtures/tfjs/`, `tests/fixtures/scripts/gen_tfjs.py`): cnn_fixed (Sequential CNN),
 //! fixed_mlp (Dense) and resnet_tiny (functional, residual), each as float32 and with
 //! `--quantize_uint8 / --quantize_uint16 / --quantize_float16`.
 //!
@@ -336,7 +336,7 @@ fn quantized_dense_exports_give_the_files_of_their_dequantized_weights() {
     }
 }
 
-/// TF.js's own saves (`tests/fixtures/tfjs_native/`, `scripts/gen_tfjs_native.mjs`): the
+/// TF.js's own saves (`tests/fixtures/tfjs_native/`, `tests/fixtures/scripts/gen_tfjs_native.mjs`): the
 /// file picked in a browser is `model.weights.bin` while the manifest says
 /// `./model.weights.bin`; the digits CNN carries Adam's state (read past); both compute what
 /// TF.js computed.
