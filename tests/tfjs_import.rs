@@ -1,5 +1,5 @@
 //! TF.js layers-model import (`litequant::tfjs`) against the exports `tensorflowjs` 4.22
-//! wrote (`tests/fixtures/tfjs/`, `scripts/gen_tfjs.py`): cnn_fixed (Sequential CNN),
+//! wrote (`tests/fixtures/tfjs/`, `tests/fixtures/scripts/gen_tfjs.py`): cnn_fixed (Sequential CNN),
 //! fixed_mlp (Dense) and resnet_tiny (functional, residual), each as float32 and with
 //! `--quantize_uint8 / --quantize_uint16 / --quantize_float16`.
 //!
@@ -336,7 +336,7 @@ fn quantized_dense_exports_give_the_files_of_their_dequantized_weights() {
     }
 }
 
-/// TF.js's own saves (`tests/fixtures/tfjs_native/`, `scripts/gen_tfjs_native.mjs`): the
+/// TF.js's own saves (`tests/fixtures/tfjs_native/`, `tests/fixtures/scripts/gen_tfjs_native.mjs`): the
 /// file picked in a browser is `model.weights.bin` while the manifest says
 /// `./model.weights.bin`; the digits CNN carries Adam's state (read past); both compute what
 /// TF.js computed.
@@ -362,4 +362,103 @@ fn tfjs_saves_read_and_compute_what_tfjs_computes() {
         let e = rel_error(&got, &want);
         assert!(e <= 1e-5, "{dir}: max error {e} of the output range");
     }
+}
+
+/// A small deterministic generator (xorshift64*), for the mutation test.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+}
+
+/// Every value of a JSON document, as a JSON pointer.
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                pointers(x, format!("{at}/{i}"), out);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                pointers(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+/// Malformed input never panics: 3000 seeded edits of one value each of the model.json of
+/// cnn_fixed (uint8), resnet_tiny (float16) and TF.js's residual save (null, negative, huge,
+/// fractional, a string, an empty list or object in any place), and every 5th truncation of
+/// their shards, each load an `Ok` or an `Error`; a loaded model predicts one sample.
+#[test]
+fn mutated_exports_load_or_fail_without_panicking() {
+    let choices = [
+        Value::Null,
+        serde_json::json!(-1),
+        serde_json::json!(0),
+        serde_json::json!(1),
+        serde_json::json!(2.5),
+        serde_json::json!(1e300),
+        serde_json::json!(9_007_199_254_740_993u64),
+        serde_json::json!("x"),
+        serde_json::json!([]),
+        serde_json::json!({}),
+        serde_json::json!(true),
+        serde_json::json!([0, 0]),
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut outcomes = [0usize; 2];
+    for dir in [
+        "tfjs/cnn_fixed/uint8",
+        "tfjs/resnet_tiny/float16",
+        "tfjs_native/residual",
+    ] {
+        let base = json(&format!("{dir}/model.json"));
+        let mut all = Vec::new();
+        for g in base["weightsManifest"].as_array().unwrap() {
+            for p in g["paths"].as_array().unwrap() {
+                all.extend(read(&format!("{dir}/{}", p.as_str().unwrap())));
+            }
+        }
+        let mut ptrs = Vec::new();
+        pointers(&base, String::new(), &mut ptrs);
+        let run = |v: &Value, bytes: &[u8], what: &str| -> bool {
+            let r = std::panic::catch_unwind(|| {
+                let m = tfjs::load(v, &Shards::Concatenated(bytes))?;
+                if m.param_count() < 1 << 20 && m.input_size() < 1 << 16 {
+                    m.predict(&vec![0.25; m.input_size()])?;
+                }
+                Ok::<_, litequant::error::Error>(())
+            });
+            match r {
+                Ok(r) => r.is_ok(),
+                Err(_) => panic!("{dir}: {what} panicked"),
+            }
+        };
+        for _ in 0..1000 {
+            let mut v = base.clone();
+            let p = &ptrs[rng.below(ptrs.len())];
+            let new = choices[rng.below(choices.len())].clone();
+            *v.pointer_mut(p).unwrap() = new.clone();
+            outcomes[run(&v, &all, &format!("{p} = {new}")) as usize] += 1;
+        }
+        for cut in (0..all.len()).step_by(5) {
+            assert!(!run(&base, &all[..cut], &format!("shards cut at {cut}")));
+        }
+    }
+    // Most edits break the model; some (a name nobody reads, a value equal to the default)
+    // do not. Both kinds occur.
+    assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
 }

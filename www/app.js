@@ -158,7 +158,7 @@ function ioText(d) {
   return `${d.dtype} ${JSON.stringify(d.shapeSignature?.length ? d.shapeSignature : d.shape)}`;
 }
 async function importTflite(file) {
-  clearErrors("tflite-error");
+  clearErrors("tflite-error", "tfjs-error");
   try {
     checkExtension(file, [".tflite"], "a .tflite model");
     const bytes = await readFile(file);
@@ -175,6 +175,39 @@ async function importTflite(file) {
     setError("tflite-error", `${humanError(err.message, file.name)}${kept}`);
   } finally {
     $("tflite-file").value = "";
+    updateButtons();
+  }
+}
+/** A TF.js layers model: model.json and its weight files, picked together; the worker converts it to float32 .tflite and imports that. */
+async function importTfjs(files) {
+  clearErrors("tflite-error", "tfjs-error");
+  const json = files.filter((f) => f.name.toLowerCase().endsWith(".json"));
+  try {
+    if (json.length !== 1) {
+      throw new Error(
+        json.length
+          ? `pick one model.json, not ${json.length} (${json.map((f) => f.name).join(", ")})`
+          : "pick the model's model.json together with its .bin weight files",
+      );
+    }
+    const shards = {};
+    for (const f of files) {
+      if (f === json[0]) continue;
+      checkExtension(f, [".bin"], "a TF.js weight file");
+      shards[f.name] = new Uint8Array(await readFile(f));
+    }
+    const text = await json[0].text();
+    const info = await app.worker.call("importTfjs", { json: text, files: shards, name: json[0].name });
+    await adoptImport(info, { bytes: info.bytes });
+    app.needData = true;
+    updateQuantizeWait();
+    status(`Imported ${info.name} (TF.js, as float32 .tflite): choose data for it.`);
+    persist();
+  } catch (err) {
+    const kept = app.imported ? ` The model ${app.imported.name} is still loaded.` : app.trained ? " The trained model is still loaded." : "";
+    setError("tfjs-error", `${humanError(err.message, json[0]?.name ?? "model.json")}${kept}`);
+  } finally {
+    $("tfjs-files").value = "";
     updateButtons();
   }
 }
@@ -1355,6 +1388,7 @@ async function main() {
     $("preset").value = "custom";
   });
   $("tflite-file").addEventListener("change", (e) => e.target.files[0] && importTflite(e.target.files[0]));
+  $("tfjs-files").addEventListener("change", (e) => e.target.files.length && importTfjs([...e.target.files]));
   $("clear-import").addEventListener("click", clearImport);
   $("expect-min").addEventListener("change", checkExpected);
   $("expect-max").addEventListener("change", checkExpected);

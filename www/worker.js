@@ -287,6 +287,18 @@ const handlers = {
     return { name, features, inputs: io.inputs, outputs: io.outputs, outputKinds: kinds, size: u8.length, graph: lq.describeModel(u8) };
   },
 
+  /** A TF.js layers model (model.json text + {fileName: bytes} of its shards), imported as its float32 .tflite. */
+  async importTfjs({ json, files, name }) {
+    const conv = lq.TFLiteConverter.fromTfjs(json, files);
+    let bytes;
+    try {
+      bytes = conv.convert();
+    } finally {
+      conv.free();
+    }
+    return { ...(await handlers.importModel({ bytes, name })), bytes };
+  },
+
   clearImport() {
     state.imported = null;
     clearVariants();

@@ -250,11 +250,24 @@ async function main() {
     });
 
     const fixture = readFileSync(path.join(ROOT, "tests/fixtures/digits_mlp/model_float32.tflite"));
-    await check("import a float .tflite and quantize it; bad model files; data that does not fit", async () => {
+    const tfjsMlp = (f) => readFileSync(path.join(ROOT, "tests/fixtures/tfjs/fixed_mlp/float32", f));
+    await check("import a TF.js model (model.json + shards) and a float .tflite and quantize it; bad model files; data that does not fit", async () => {
       await page.check('input[name="source"][value="digits"]');
       await page.waitForFunction(() => document.getElementById("data-summary").textContent.includes("handwritten digits"));
+      // TF.js layers model: model.json alone names the missing shard; with it, the model is imported.
+      await page.setInputFiles("#tfjs-files", [file("model.json", tfjsMlp("model.json"), "application/json")]);
+      let e = await fieldError(page, "tfjs-error");
+      assert(e.includes("weight file(s) 'group1-shard1of1.bin' missing"), e);
+      await page.setInputFiles("#tfjs-files", [
+        file("model.json", tfjsMlp("model.json"), "application/json"),
+        file("group1-shard1of1.bin", tfjsMlp("group1-shard1of1.bin")),
+      ]);
+      await page.locator("#imported").waitFor({ state: "visible" });
+      await page.locator("#tfjs-error").waitFor({ state: "hidden" });
+      const tfjsText = await text(page, "#imported-text");
+      assert(tfjsText.includes("Imported model.json") && tfjsText.includes("output float32 [-1,10] (classification) — 32 features per row"), tfjsText);
       await page.setInputFiles("#tflite-file", file("notes.txt", "hello"));
-      let e = await fieldError(page, "tflite-error");
+      e = await fieldError(page, "tflite-error");
       assert(e.includes("notes.txt is not a .tflite model"), e);
       await page.setInputFiles("#tflite-file", file("digits_float32.tflite", fixture));
       await page.locator("#imported").waitFor({ state: "visible" });
