@@ -179,9 +179,9 @@ fn run(e: &Value, g: Graph, label: &str) -> Vec<String> {
         }
     }
     // All rows at once, when the batch is dynamic (a model with a fixed batch of 1, as
-    // TF writes for a constant output_shape, runs row by row).
+    // TF writes for a constant output_shape, runs row by row only).
     let dynamic_batch = it.input_details()[0].shape_signature.first() == Some(&-1);
-    let batches: Vec<std::ops::Range<usize>> = if dynamic_batch {
+    if dynamic_batch {
         let mut dims: Vec<i32> = xs.iter().map(|&d| d as i32).collect();
         dims[0] = rows as i32;
         it.resize_input(0, &dims).unwrap();
@@ -192,20 +192,19 @@ fn run(e: &Value, g: Graph, label: &str) -> Vec<String> {
                 fails.push(format!("{name} output {k} (batch {rows}): {f}"));
             }
         }
-        std::iter::once(0..rows).collect()
-    } else {
-        (0..rows).map(|r| r..r + 1).collect()
-    };
-    // Intermediates (the reference's values for every row, stacked).
+        dims[0] = 1;
+        it.resize_input(0, &dims).unwrap();
+    }
+    // Intermediates: the reference ran the rows one at a time and stacked each tensor's
+    // values (a SPACE_TO_BATCH_ND output of batch 4 per row is [rows, 4, ...]), so they
+    // are compared row by row at batch 1.
     let Some((index, dir)) = intermediates(e) else {
         return fails;
     };
     let idx: Value = serde_json::from_slice(&read(&index)).unwrap();
-    for rr in batches {
-        if !dynamic_batch {
-            set_input(&mut it, &x, rr.start * row..rr.end * row);
-            it.invoke().unwrap();
-        }
+    for r in 0..rows {
+        set_input(&mut it, &x, r * row..(r + 1) * row);
+        it.invoke().unwrap();
         for t in idx.as_array().unwrap() {
             let ti = t["tensor_index"].as_u64().unwrap() as usize;
             if t["type"] == "INT32" {
@@ -215,15 +214,25 @@ fn run(e: &Value, g: Graph, label: &str) -> Vec<String> {
                 // shape, checked below, is what they decide.
                 continue;
             }
-            let (mut ts, want) = npy(&format!("{dir}/{}", t["file"].as_str().unwrap()));
+            let (ts, want) = npy(&format!("{dir}/{}", t["file"].as_str().unwrap()));
             let per_row = want.len() / ts[0];
-            let want = slice(&want, rr.start * per_row..rr.end * per_row);
-            ts[0] = rr.len();
-            let shape: Vec<i32> = ts.iter().map(|&d| d as i32).collect();
+            let want = slice(&want, r * per_row..(r + 1) * per_row);
+            // Batch-1 shape: the row dimension dropped when the tensor's own batch was
+            // stacked under it ([rows, 4, h, w, c] → [4, h, w, c]), else set to 1.
+            let our_shape = it.tensor_shape(ti).map(|s| s.to_vec()).unwrap_or_default();
+            let shape: Vec<i32> = if ts.len() == our_shape.len() + 1 {
+                ts[1..].iter().map(|&d| d as i32).collect()
+            } else {
+                std::iter::once(1)
+                    .chain(ts[1..].iter().map(|&d| d as i32))
+                    .collect()
+            };
             match it.tensor_shape(ti) {
                 Ok(s) if s == &shape[..] => {}
                 s => {
-                    fails.push(format!("{name} t{ti}: shape {s:?}, reference {shape:?}"));
+                    fails.push(format!(
+                        "{name} row {r} t{ti}: shape {s:?}, reference {shape:?}"
+                    ));
                     continue;
                 }
             }
@@ -241,7 +250,7 @@ fn run(e: &Value, g: Graph, label: &str) -> Vec<String> {
             };
             if !exact {
                 fails.push(format!(
-                    "{name} intermediate t{ti} ('{}'): {}",
+                    "{name} row {r} intermediate t{ti} ('{}'): {}",
                     t["name"].as_str().unwrap_or(""),
                     compare(&got, &want, 0..want.len()).unwrap_or("float bits differ".into())
                 ));
@@ -282,6 +291,12 @@ fn run_manifests(manifests: &[&str]) -> (usize, Vec<String>) {
                 skipped.push(format!("{name}: no BUILTIN_REF outputs"));
                 continue;
             }
+            if name.contains("int16") {
+                skipped.push(format!(
+                    "{name}: 16x8 kernels (int16 activations) are not here yet"
+                ));
+                continue;
+            }
             if let Some(r) = e.get("reference").and_then(Value::as_str) {
                 skipped.push(format!("{name}: reference is {r}, not BUILTIN_REF"));
                 continue;
@@ -296,6 +311,16 @@ fn run_manifests(manifests: &[&str]) -> (usize, Vec<String>) {
             if let Err(err) = litequant::ops::check_supported(&g) {
                 skipped.push(format!("{name}: {err}"));
                 continue;
+            }
+            // A registered op refusing a dtype it does not implement yet (int16 activations
+            // of the 16x8 modes are issue 10's) skips the entry, unless the op is ours.
+            if let Err(err @ litequant::error::Error::Unsupported(_)) = Interpreter::new(g.clone())
+            {
+                let msg = err.to_string();
+                if !OURS.iter().any(|o| msg.contains(&format!("({}v", o))) {
+                    skipped.push(format!("{name}: {msg}"));
+                    continue;
+                }
             }
             let rt = tflite::read(&tflite::write(&g).unwrap()).unwrap();
             assert_eq!(rt, g, "{name}: write → read changed the graph");
