@@ -15,9 +15,11 @@
 
 pub mod binary;
 pub mod broadcast;
+pub mod conv;
 pub mod fixedpoint;
 pub mod generic;
 pub mod movement;
+pub mod pool;
 pub mod reduce;
 #[cfg(all(
     target_arch = "wasm32",

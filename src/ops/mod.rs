@@ -7,6 +7,8 @@
 //! src/ops/mod.rs              this file: OpDef, QuantSpec, REGISTRY, helpers
 //! src/ops/util.rs             shared arithmetic for prepare (activation ranges, multipliers)
 //! src/ops/fully_connected.rs  FULLY_CONNECTED
+//! src/ops/conv.rs             CONV_2D, DEPTHWISE_CONV_2D
+//! src/ops/pool.rs             MAX_POOL_2D, AVERAGE_POOL_2D
 //! src/ops/activation.rs       SOFTMAX, LOG_SOFTMAX, RELU, RELU6, RELU_N1_TO_1, PRELU
 //! src/ops/unary.rs            LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, EXP, SQRT, RSQRT
 //! src/ops/binary.rs           ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE
@@ -64,9 +66,11 @@
 
 pub mod activation;
 pub mod binary;
+pub mod conv;
 pub mod fully_connected;
 pub mod layout;
 pub mod pad;
+pub mod pool;
 pub mod quantize;
 pub mod reduce;
 pub mod resize;
@@ -120,6 +124,12 @@ pub static REGISTRY: &[(BuiltinOperator, &dyn OpDef)] = &[
         BuiltinOperator::FullyConnected,
         &fully_connected::FullyConnected,
     ),
+    // conv.rs
+    (BuiltinOperator::Conv2d, &conv::Conv2d),
+    (BuiltinOperator::DepthwiseConv2d, &conv::DepthwiseConv2d),
+    // pool.rs
+    (BuiltinOperator::MaxPool2d, &pool::MaxPool2d),
+    (BuiltinOperator::AveragePool2d, &pool::AveragePool2d),
     // activation.rs
     (BuiltinOperator::Softmax, &activation::Softmax),
     (BuiltinOperator::Relu, &activation::Relu),
