@@ -126,7 +126,7 @@ fn ops_fixtures_match_litert_reference() {
             "ops/resize_bilinear/int8",
             "ops/depth_space/int8",
         ],
-        65,
+        94,
     );
 }
 
@@ -154,6 +154,6 @@ fn layers_fixtures_match_litert_reference() {
             "layers/tanh_layer/int8",
             "layers/sigmoid_layer/int8",
         ],
-        120,
+        302,
     );
 }

@@ -196,12 +196,22 @@ pub fn f32_rsqrt_generic(x: &[f32], out: &mut [f32]) {
     }
 }
 
-/// HARD_SWISH (`reference_ops::HardSwish`, float): `in * min(6, max(0, in + 3)) / 6`,
-/// left to right, with C++'s `std::min`/`std::max`.
+/// HARD_SWISH on float as LiteRT's optimized kernel computes it (`optimized_ops::HardSwish`,
+/// which TF's calibrator runs): in blocks of 4 values `(in · (1/6)) · min(6, max(0, in + 3))`,
+/// the last `len % 4` values `(in · min(6, max(0, in + 3))) · (1/6)`. The reference kernel
+/// (`reference_ops::HardSwish`) divides `in · relu6(in + 3)` by 6; the results differ by an
+/// ulp at most (within the float tolerance against `BUILTIN_REF`), and this arithmetic gives
+/// the calibration ranges TF's files record bit for bit (`ops/activations`: max 13.27298 where
+/// the reference gives 13.272979).
 pub fn f32_hard_swish_generic(x: &[f32], out: &mut [f32]) {
-    for (o, &v) in out.iter_mut().zip(x) {
-        let relu6 = super::generic::cpp_min(6.0, super::generic::cpp_max(0.0, v + 3.0));
-        *o = v * relu6 / 6.0;
+    let relu6 = |v: f32| super::generic::cpp_min(6.0, super::generic::cpp_max(0.0, v + 3.0));
+    let n = x.len().min(out.len());
+    let body = n / 4 * 4;
+    for (o, &v) in out[..body].iter_mut().zip(&x[..body]) {
+        *o = (v * (1.0 / 6.0)) * relu6(v);
+    }
+    for (o, &v) in out[body..n].iter_mut().zip(&x[body..n]) {
+        *o = (v * relu6(v)) * (1.0 / 6.0);
     }
 }
 

@@ -1,6 +1,8 @@
 //! Element-wise unary ops: LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, EXP, SQRT, RSQRT.
 //!
-//! Float kernels are LiteRT's reference arithmetic ([`crate::kernels::unary`]). Every
+//! Float kernels are LiteRT's reference arithmetic ([`crate::kernels::unary`]), except
+//! HARD_SWISH, which computes as LiteRT's optimized kernel (the one TF's calibrator runs,
+//! within an ulp of the reference), so that calibration ranges are TF's bits. Every
 //! 8-bit kernel is a 256-entry table built at prepare time from the reference kernel's own
 //! per-value arithmetic, so it is bit-exact with `BUILTIN_REF` by construction:
 //! - LOGISTIC, TANH, EXP: the reference itself is a table (`LUTPopulate` in
