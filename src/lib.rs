@@ -9,6 +9,7 @@
 //!   and quantization properties, in one file per family; everything else is generic.
 //! - [`quant`]: calibration observers, quantization-parameter math, conversion passes.
 //! - [`tflite`]: the `.tflite` flatbuffer schema subset, writer and reader.
+//! - [`tfjs`]: TF.js layers models (`model.json` + weight shards) into [`nn`] models.
 //! - [`interp`]: runs any Graph (float, int8, hybrid, float16) — calibration and checks.
 //! - [`kernels`]: graph-agnostic numeric kernels.
 //! - `wasm`: the `#[wasm_bindgen]` facade (wasm32 only).
@@ -20,6 +21,7 @@ pub mod interp;
 pub mod kernels;
 pub mod nn;
 pub mod ops;
+pub mod tfjs;
 pub mod tflite;
 pub mod train;
 

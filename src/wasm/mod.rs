@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 
 // One file per area, so that each can grow on its own: the converter here, models in
 // `model.rs`, the interpreter in `interp.rs`, calibration/inspection reports in `report.rs`,
-// the app's helpers (metrics, io details) in `app.rs`.
+// the app's helpers (metrics, io details) in `app.rs`, TF.js model import in `tfjs.rs`.
 mod app;
 mod bench;
 mod data;
@@ -18,6 +18,7 @@ mod interp;
 mod model;
 mod pool;
 mod report;
+mod tfjs;
 
 pub use model::{JsModel, JsSequential, ModelHandle};
 
