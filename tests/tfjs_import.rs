@@ -249,10 +249,9 @@ fn keras3_topologies_read_the_same() {
     }
 }
 
-/// The converter of an imported model (today through the Dense chain, the conversion the
-/// phase-1 lowering supports: the one place to change when `lower` converts any model).
+/// The converter of an imported model.
 fn converter(m: &Model) -> TfliteConverter {
-    TfliteConverter::from_model(&m.to_dense_chain().unwrap()).unwrap()
+    TfliteConverter::from_model(m).unwrap()
 }
 
 /// The converter on a model whose layers are Dense only, with a reference case's options.
