@@ -13,8 +13,10 @@
 //! [`fixedpoint`] holds TFLite's reference integer arithmetic (QuantizeMultiplier,
 //! SaturatingRoundingDoublingHighMul, RoundingDivideByPOT, the int8 softmax helpers).
 
+pub mod conv;
 pub mod fixedpoint;
 pub mod generic;
+pub mod pool;
 #[cfg(all(
     target_arch = "wasm32",
     target_feature = "simd128",

@@ -7,6 +7,8 @@
 //! src/ops/mod.rs              this file: OpDef, QuantSpec, REGISTRY, helpers
 //! src/ops/util.rs             shared arithmetic for prepare (activation ranges, multipliers)
 //! src/ops/fully_connected.rs  FULLY_CONNECTED
+//! src/ops/conv.rs             CONV_2D, DEPTHWISE_CONV_2D
+//! src/ops/pool.rs             MAX_POOL_2D, AVERAGE_POOL_2D
 //! src/ops/activation.rs       SOFTMAX, RELU
 //! src/ops/quantize.rs         QUANTIZE, DEQUANTIZE
 //! src/ops/shape.rs            RESHAPE, SHAPE, STRIDED_SLICE, PACK
@@ -53,7 +55,9 @@
 //! - [`OpDef::label`]: how reports name the op (default: name + fused activation).
 
 pub mod activation;
+pub mod conv;
 pub mod fully_connected;
+pub mod pool;
 pub mod quantize;
 pub mod shape;
 pub mod util;
@@ -103,6 +107,12 @@ pub static REGISTRY: &[(BuiltinOperator, &dyn OpDef)] = &[
         BuiltinOperator::FullyConnected,
         &fully_connected::FullyConnected,
     ),
+    // conv.rs
+    (BuiltinOperator::Conv2d, &conv::Conv2d),
+    (BuiltinOperator::DepthwiseConv2d, &conv::DepthwiseConv2d),
+    // pool.rs
+    (BuiltinOperator::MaxPool2d, &pool::MaxPool2d),
+    (BuiltinOperator::AveragePool2d, &pool::AveragePool2d),
     // activation.rs
     (BuiltinOperator::Softmax, &activation::Softmax),
     (BuiltinOperator::Relu, &activation::Relu),

@@ -680,9 +680,9 @@ pub fn check_bad_files() {
         let c = &mut m.operator_codes.as_mut().unwrap()[0];
         c.builtin_code = fb::BuiltinOperator::Conv2d;
         c.deprecated_builtin_code = 3;
-        c.version = 5;
+        c.version = 7;
     }));
-    assert!(e.contains("CONV_2D") && e.contains("version 5"), "{e}");
+    assert!(e.contains("CONV_2D") && e.contains("version 7"), "{e}");
     // Supported op, version from the future.
     let e = load_err(&edited(|m| {
         m.operator_codes.as_mut().unwrap()[0].version = 99
