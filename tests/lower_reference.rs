@@ -3,6 +3,7 @@
 //! rebuilt from its recorded config and weights (`common::keras`), converted, and held to
 //! TF's `model_float32.tflite` by `common::compare` (ops and versions, options, tensor types,
 //! shapes and signatures, constants bit for bit, io, signature, metadata).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
