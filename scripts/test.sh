@@ -25,11 +25,21 @@ for entry in "${STAGES[@]}"; do
   cmd="${entry#*|}"
   log "── stage $((passed + 1))/${#STAGES[@]}: $name"
   start=$SECONDS
-  if bash -c "set -euo pipefail; $cmd"; then
+  stage_log="$(mktemp)"
+  rc=0
+  bash -c "set -euo pipefail; $cmd" 2>&1 | tee "$stage_log" || rc=${PIPESTATUS[0]}
+  # A crash of the linker itself (LLVM's crash banner) is a toolchain fault, not a test
+  # result: say so and run the stage once more. Any other failure stops the run.
+  if [ "$rc" -ne 0 ] && grep -q "PLEASE submit a bug report to https://github.com/llvm" "$stage_log"; then
+    log "the LLVM toolchain crashed in stage '$name' (see above); running it once more"
+    rc=0
+    bash -c "set -euo pipefail; $cmd" || rc=$?
+  fi
+  rm -f "$stage_log"
+  if [ "$rc" -eq 0 ]; then
     passed=$((passed + 1))
     log "ok: $name ($((SECONDS - start)) s)"
   else
-    rc=$?
     printf '%s[litequant] FAILED stage: %s (exit %s, %s s)%s\n' "$RED" "$name" "$rc" "$((SECONDS - start))" "$RESET" >&2
     printf '[litequant] command: %s\n' "$cmd" >&2
     printf '[litequant] skipped: %s later stage(s)\n' "$((${#STAGES[@]} - passed - 1))" >&2
