@@ -43,6 +43,7 @@ const app = {
   training: null, // the training config
   variants: [], // [{key, label, filename, mode, io, size, calibration, bytes, url, ioDetails}]
   report: null,
+  debug: null, // the last QuantizationDebugger run: {layers, csv, samples, what}
   comparison: null,
   calibration: null, // the data the last quantization calibrated on
   uploads: { npyX: null, npyY: null, csv: null },
@@ -535,6 +536,10 @@ function resetResults() {
   app.report = null;
   app.comparison = null;
   app.calibration = null;
+  app.debug = null;
+  $("debug-table").hidden = true;
+  $("debug-csv").hidden = true;
+  $("debug-text").textContent = "";
   compareSeq++; // answers to earlier comparisons are about the old files
   $("compare-empty").textContent = "Every file written in this session, next to float32, run in litequant's interpreter.";
   $("zip-text").textContent = "";
@@ -705,6 +710,104 @@ async function removeVariant(key) {
   showGraph(app.variants);
   status(`Removed ${v.filename}.`);
   persist();
+}
+
+// ---------- Quantization debugger (Inspect) ----------
+async function runDebugger() {
+  clearErrors("debug-error");
+  let calibRows;
+  try {
+    calibRows = intIn("calib-rows", 1, 100000, "Calibration samples");
+  } catch (err) {
+    setError("debug-error", err.message);
+    return;
+  }
+  app.busy = true;
+  updateButtons();
+  $("debug-text").textContent = "Running the debugger…";
+  try {
+    const r = await app.worker.call("debug", { calibRows });
+    app.debug = r;
+    renderDebugger(r);
+    $("debug-text").textContent = `${plural(r.layers.length, "int8 layer")} compared with float on ${r.what} (${plural(r.samples, "row")}).`;
+  } catch (err) {
+    setError("debug-error", humanError(err.message));
+    $("debug-text").textContent = "";
+  } finally {
+    app.busy = false;
+    updateButtons();
+  }
+}
+function renderDebugger(r) {
+  // Worst first; the worst layer is ticked as the suggestion.
+  const layers = [...r.layers].sort((a, b) => b.meanSquaredError - a.meanSquaredError);
+  const body = $("debug-table").querySelector("tbody");
+  body.replaceChildren(
+    ...layers.map((l, i) => {
+      const tr = document.createElement("tr");
+      tr.dataset.node = l.tensorName;
+      tr.dataset.mse = String(l.meanSquaredError);
+      const box = h("input", { type: "checkbox", checked: i === 0, title: `Keep ${l.tensorName} in float` });
+      box.setAttribute("aria-label", `Keep ${l.tensorName} in float`);
+      box.addEventListener("change", updateButtons);
+      const keep = td("");
+      keep.append(box);
+      if (i === 0) keep.append(" ", h("span", { className: "badge", textContent: "suggested" }));
+      tr.append(
+        keep,
+        td(l.opName),
+        td(l.tensorName, "mono"),
+        td(fmt(l.meanSquaredError, 3), "num"),
+        td(fmt(l.maxAbsError, 3), "num"),
+        td(fmt(l.meanError, 3), "num"),
+        td(fmt(l.stddev, 3), "num"),
+        td(l.sqnr === null ? "∞" : l.sqnr.toFixed(1), "num"),
+        td(fmt(l.scale, 4), "num"),
+        td(String(l.zeroPoint), "num"),
+      );
+      return tr;
+    }),
+  );
+  $("debug-table").hidden = false;
+  const csv = $("debug-csv");
+  if (csv.href) URL.revokeObjectURL(csv.href);
+  csv.href = URL.createObjectURL(new Blob([r.csv], { type: "text/csv" }));
+  csv.hidden = false;
+}
+function tickedNodes() {
+  return [...$("debug-table").querySelectorAll("tbody tr")].filter((tr) => tr.querySelector("input").checked).map((tr) => tr.dataset.node);
+}
+async function keepFloat() {
+  clearErrors("debug-error", "compare-error");
+  const nodes = tickedNodes();
+  let calibRows;
+  try {
+    calibRows = intIn("calib-rows", 1, 100000, "Calibration samples");
+  } catch (err) {
+    setError("debug-error", err.message);
+    return;
+  }
+  app.busy = true;
+  compareSeq++;
+  updateButtons();
+  status(`Converting with ${plural(nodes.length, "layer")} in float…`);
+  try {
+    const r = await app.worker.call("keepFloat", { nodes, io: $("io-type").value, calibRows });
+    addVariants(r.files);
+    $("debug-text").textContent = `Wrote ${r.files.map((f) => `${f.label} (${formatBytes(f.size)})`).join(", ")}: see Compare.`;
+    renderDownloads();
+    showGraph(app.variants);
+    await runCompare();
+    $("debug-keep").dataset.done = String(Number($("debug-keep").dataset.done ?? 0) + 1);
+    status("Done.");
+  } catch (err) {
+    setError("debug-error", humanError(err.message));
+    status("Re-converting failed.");
+  } finally {
+    app.busy = false;
+    updateButtons();
+    persist();
+  }
 }
 
 // ---------- Inspect ----------
@@ -1365,6 +1468,8 @@ function updateButtons() {
   $("train-btn").disabled = !ready || app.busy || !app.data || !!app.imported || !app.data.labelled;
   $("quantize-btn").disabled = !ready || app.busy || !app.data || !(app.trained || app.imported) || !fits || app.needData;
   $("try-btn").disabled = !ready || app.busy || !app.variants.length;
+  $("debug-run").disabled = !ready || app.busy || !app.report || !fits;
+  $("debug-keep").disabled = !ready || app.busy || !app.debug || !fits || $("debug-table").hidden || !tickedNodes().length;
   $("io-type").disabled = !$("mode-int8").checked;
   if (app.data && !app.data.labelled && !app.imported)
     setError(
@@ -1437,6 +1542,8 @@ async function main() {
   $("mode-int8").addEventListener("change", updateButtons);
   $("graph-file").addEventListener("change", drawGraph);
   $("try-btn").addEventListener("click", runSample);
+  $("debug-run").addEventListener("click", runDebugger);
+  $("debug-keep").addEventListener("click", keepFloat);
   $("sample-from-row").addEventListener("click", sampleFromRow);
   $("sample-image").addEventListener("change", (e) => e.target.files[0] && sampleFromImage(e.target.files[0]));
   $("zip-btn").addEventListener("click", downloadAll);

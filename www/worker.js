@@ -93,6 +93,23 @@ function converter() {
   throw new Error("train a model or import a float .tflite first");
 }
 
+/** A converter set for full-integer quantization on the first `calibRows` training rows, and the evaluation rows. */
+function debugSetup(calibRows) {
+  const d = state.data;
+  if (!state.model && !state.imported) throw new Error("train a model or import a float .tflite first");
+  if (!d) throw new Error("load a dataset first (the representative dataset comes from it)");
+  const features = modelFeatures();
+  if (d.features !== features) throw new Error(`the data has ${d.features} features per row, the model takes ${features}: choose data for this model`);
+  const rows = Math.max(1, Math.min(calibRows, d.train.rows));
+  const x = d.train.x.subarray(0, rows * features);
+  const calibration = { name: d.name, rows, ...range(x), ofRows: d.train.rows };
+  const ev = evaluationSet({ name: d.name, rows });
+  const conv = converter();
+  conv.optimizations = ["DEFAULT"];
+  conv.representativeDataset = { data: x, shape: [rows, features] };
+  return { conv, ev, n: Math.min(ev.rows, 200), calibration };
+}
+
 function convertWith(configure) {
   const conv = converter();
   try {
@@ -488,6 +505,60 @@ const handlers = {
       report,
       calibration,
     };
+  },
+
+  /**
+   * TF's QuantizationDebugger on the current model: the int8 model (representative data:
+   * the first `calibRows` training rows, as Quantize) against the float ops, on up to 200
+   * rows of the evaluation set. Returns the layer statistics and TF's CSV.
+   */
+  debug({ calibRows }) {
+    const { conv, ev, n } = debugSetup(calibRows);
+    try {
+      const features = modelFeatures();
+      const dbg = new lq.QuantizationDebugger(conv, { data: ev.x.subarray(0, n * features), shape: [n, features] });
+      try {
+        dbg.run();
+        return { layers: dbg.layerStatistics, csv: dbg.layerStatisticsCsv(), samples: n, what: ev.what };
+      } finally {
+        dbg.free();
+      }
+    } finally {
+      conv.free();
+    }
+  },
+
+  /** The int8 model with the layers `nodes` (output tensor names) kept float, as a variant. */
+  keepFloat({ nodes, io, calibRows }) {
+    if (!nodes.length) throw new Error("tick at least one layer to keep in float");
+    const { conv, calibration } = debugSetup(calibRows);
+    try {
+      conv.supportedOps = ["TFLITE_BUILTINS_INT8"];
+      conv.inferenceInputType = io;
+      conv.inferenceOutputType = io;
+      conv.denylistedNodes = nodes;
+      const n = nodes.length;
+      const v = {
+        key: `int8-${io}-float|${calibration.name}|${calibration.rows}|${nodes.join("|")}`,
+        label: `int8 (${io} io, ${n} layer${n === 1 ? "" : "s"} float)`,
+        mode: "int8",
+        io,
+        filename: `model_quant_int8_${io}io_${n}float.tflite`,
+        bytes: conv.convert(),
+        calibration,
+      };
+      const old = state.variants.get(v.key);
+      if (old) v.filename = old.filename;
+      else {
+        const taken = new Set([...state.variants.values()].map((o) => o.filename));
+        const base = v.filename.replace(/\.tflite$/, "");
+        for (let k = 2; taken.has(v.filename); k++) v.filename = `${base}_${k}.tflite`;
+      }
+      state.variants.set(v.key, v);
+      return { files: [{ ...variantMeta(v), bytes: v.bytes.slice(), io: ioDetails(v.bytes), ioType: v.io }] };
+    } finally {
+      conv.free();
+    }
   },
 
   removeVariant({ key }) {

@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 mod app;
 mod bench;
 mod data;
+mod debugger;
 mod export;
 mod interp;
 mod model;
@@ -53,12 +54,12 @@ pub(crate) async fn yield_to_event_loop() -> Result<(), JsValue> {
 }
 
 #[derive(Deserialize)]
-struct DatasetJs {
-    data: Vec<f32>,
-    shape: Vec<usize>,
+pub(crate) struct DatasetJs {
+    pub(crate) data: Vec<f32>,
+    pub(crate) shape: Vec<usize>,
 }
 
-fn strings(what: &str, v: JsValue) -> Result<Vec<String>, JsError> {
+pub(crate) fn strings(what: &str, v: JsValue) -> Result<Vec<String>, JsError> {
     if v.is_undefined() || v.is_null() {
         return Ok(vec![]);
     }

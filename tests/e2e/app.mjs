@@ -8,7 +8,9 @@
 //  2. Full flow: train, quantize (int8 + float16 + dynamic), Inspect shows a histogram per
 //     tensor, Compare shows accuracies; the downloaded int8 file runs in LiteRT and its
 //     held-out accuracy is within 1 point of float (tests/e2e/check_litert.py).
-//  3. Screenshots of every panel (1280×800) and of the page on a narrow screen.
+//  3. The quantization debugger (Inspect): layers sorted by error, the worst kept in float,
+//     re-converted, shown in Compare, downloaded; the file runs in LiteRT.
+//  3b. Screenshots of every panel (1280×800) and of the page on a narrow screen.
 //  4. Upload a .npy pair and a .csv; bad input shows a message next to its control and the
 //     previous data stays loaded.
 //  5. Import a float .tflite and quantize it; bad model files and data that does not fit.
@@ -175,6 +177,57 @@ async function main() {
       const oracle = spawnSync(path.join(ROOT, ".venv/bin/python"), [path.join(ROOT, "tests/oracle/run_tflite.py"), int8], { encoding: "utf8" });
       process.stdout.write(oracle.stdout.replace(/^/gm, "     "));
       assert(oracle.status === 0, `tests/oracle/run_tflite.py failed: ${oracle.stderr || oracle.stdout}`);
+    });
+
+    await check("quantization debugger: keep the worst layer in float, re-convert, compare, download; the file runs in LiteRT", async () => {
+      await page.click("#debug-run");
+      await page.waitForFunction(() => !document.querySelector("#debug-table").hidden, null, { timeout: T });
+      const rows = page.locator("#debug-table tbody tr");
+      assert((await rows.count()) === 3, `expected 3 debugged layers (2 FULLY_CONNECTED, SOFTMAX), got ${await rows.count()}`);
+      const mse = await rows.evaluateAll((rs) => rs.map((r) => Number(r.dataset.mse)));
+      assert(
+        mse.every((v, i) => i === 0 || v <= mse[i - 1]),
+        `layers not sorted by error: ${mse}`,
+      );
+      const ticked = await rows.evaluateAll((rs) => rs.map((r) => r.querySelector("input").checked));
+      assert(JSON.stringify(ticked) === "[true,false,false]", `the worst layer should be the suggested one: ${ticked}`);
+      const worst = await rows.first().getAttribute("data-node");
+      assert(!!(await page.getAttribute("#debug-csv", "href")), "no CSV link");
+      await page.click("#debug-keep");
+      await waitAttr(page, "#debug-keep", "data-done", ["1"]);
+      const models = await page.locator("#compare-table tbody tr").evaluateAll((rs) => rs.map((r) => r.dataset.model));
+      assert(models.filter((m) => m === "int8").length === 2, `Compare should show both int8 files: ${models}`);
+      const [dl] = await Promise.all([page.waitForEvent("download"), page.click('a[download="model_quant_int8_int8io_1float.tflite"]')]);
+      const kept = path.join(RESULTS, "app_int8_1float.tflite");
+      await dl.saveAs(kept);
+      // The worst layer is float in the file (a float32 tensor named as it is), and the file
+      // runs in LiteRT within 1 point of float32 on the held-out set.
+      const py = spawnSync(
+        path.join(ROOT, ".venv/bin/python"),
+        [
+          "-c",
+          "import sys; from ai_edge_litert.interpreter import Interpreter as I; it=I(model_path=sys.argv[1]); " +
+            "t=[d for d in it.get_tensor_details() if d['name']==sys.argv[2]]; print(t and t[0]['dtype'].__name__); " +
+            "sys.exit(0 if t and t[0]['dtype'].__name__=='float32' else 1)",
+          kept,
+          worst,
+        ],
+        { encoding: "utf8" },
+      );
+      assert(py.status === 0, `the kept layer ${worst} is not float32 in the downloaded file: ${py.stdout}${py.stderr}`);
+      const acc = spawnSync(
+        path.join(ROOT, ".venv/bin/python"),
+        [
+          path.join(ROOT, "tests/e2e/check_litert.py"),
+          path.join(RESULTS, "app_float32.tflite"),
+          kept,
+          path.join(RESULTS, "app_test_x.npy"),
+          path.join(RESULTS, "app_test_y.npy"),
+        ],
+        { encoding: "utf8" },
+      );
+      process.stdout.write(acc.stdout.replace(/^/gm, "     "));
+      assert(acc.status === 0, `LiteRT check of the file with ${worst} in float failed: ${acc.stderr || acc.stdout}`);
     });
 
     await check("screenshots of every panel (1280×800) and a narrow screen", async () => {

@@ -97,3 +97,58 @@ test("option conflicts TF refuses throw an Error naming the options and the way 
   }
   assert.throws(() => { lq.TFLiteConverter.fromModel(model).fullIntegerQuantizationBiasType = "int16"; }, /'int16' is not supported: use "int32" or "int64"/);
 });
+
+// QuantizationDebugger: the statistics TF 2.21's debugger computes with its debug model on
+// TFLite's reference kernels (modes/fixed_mlp/debugger_layer_stats_ref.csv, made by
+// tests/fixtures/scripts/gen_debugger_ref.py; tests/quant_debugger.rs explains why not the
+// default-kernel CSV), the CSV layout, custom metrics as JS functions, the non-debug model.
+test("QuantizationDebugger gives TF's layer statistics, CSV, custom and model metrics", () => {
+  const model = fixedMlp();
+  const conv = lq.TFLiteConverter.fromModel(model);
+  fullInteger(conv);
+  const dbg = new lq.QuantizationDebugger(conv, readNpy("tests/fixtures/fixed_mlp/test_x.npy"), {
+    layerDirectCompareMetrics: {
+      mean_abs_dequant_error: (f, q, scale, zp) => f.reduce((s, v, i) => s + Math.abs(v - (q[i] - zp) * scale), 0) / f.length,
+    },
+    modelDebugMetrics: {
+      max_abs_output_diff: (f, q) => f[0].reduce((m, v, i) => Math.max(m, Math.abs(v - q[0][i])), 0),
+    },
+  });
+  assert.throws(() => dbg.layerStatistics, /call run\(\) first/);
+  dbg.run();
+  const tf = readFileSync(path.join(ROOT, "tests/fixtures/modes/fixed_mlp/debugger_layer_stats_ref.csv"), "utf8").trim().split(/\r?\n/).map((l) => l.split(","));
+  const ours = dbg.layerStatisticsCsv().trim().split(/\r?\n/).map((l) => l.split(","));
+  assert.deepEqual(ours[0], tf[0], "CSV header");
+  assert.equal(ours.length, tf.length, "one row per quantized layer");
+  const stats = dbg.layerStatistics;
+  const col = (name) => tf[0].indexOf(name);
+  for (let r = 1; r < tf.length; r++) {
+    const [a, b, s] = [ours[r], tf[r], stats[r - 1]];
+    assert.equal(a[0], b[0], "op_name");
+    assert.equal(a[col("scale")], b[col("scale")], "scale");
+    assert.equal(a[col("zero_point")], b[col("zero_point")], "zero_point");
+    for (const name of ["num_elements", "stddev", "mean_error", "max_abs_error", "mean_squared_error", "mean_abs_dequant_error"]) {
+      const want = Number(b[col(name)]);
+      const got = Number(a[col(name)]);
+      // Same rule as tests/quant_debugger.rs: a mean error relative to the layer's RMS error.
+      const scale = name === "mean_error" ? Math.max(Math.abs(want), Math.sqrt(Number(b[col("mean_squared_error")]))) : Math.abs(want);
+      assert.ok(Math.abs(got - want) <= 1e-6 * scale, `row ${r} ${name}: ours ${got} vs TF ${want}`);
+    }
+    assert.equal(s.opName, a[0]);
+    assert.equal(Math.fround(s.meanSquaredError), Math.fround(Number(a[col("mean_squared_error")])), "layerStatistics = CSV");
+    assert.ok(s.sqnr > 0 && Number.isFinite(s.sqnr), "SQNR in dB");
+    assert.equal(typeof s.custom.mean_abs_dequant_error, "number");
+  }
+  const ref = JSON.parse(readFileSync(path.join(ROOT, "tests/fixtures/modes/debugger_ref.json"), "utf8"));
+  const want = ref.fixed_mlp.model_statistics_ref.max_abs_output_diff;
+  assert.ok(Math.abs(dbg.modelStatistics.max_abs_output_diff - want) <= 1e-6 * want, "model metric");
+  const native = readFileSync(path.join(ROOT, "target/oracle/modes_fixed_mlp_debugger_nondebug.tflite"));
+  assert.ok(Buffer.from(dbg.getNondebugQuantizedModel()).equals(native), "non-debug model = native file (= TF's structure)");
+  // Keeping the worst layer float: the file TF's debugger writes for that denylist.
+  const worst = [...stats].sort((x, y) => y.meanSquaredError - x.meanSquaredError)[0];
+  const kept = new lq.QuantizationDebugger(conv, readNpy("tests/fixtures/fixed_mlp/test_x.npy"), { denylistedNodes: [worst.tensorName] });
+  kept.run();
+  assert.ok(!kept.layerStatistics.some((l) => l.tensorName === worst.tensorName), "the denylisted layer is float");
+  assert.throws(() => new lq.QuantizationDebugger(lq.TFLiteConverter.fromModel(model), readNpy("tests/fixtures/fixed_mlp/test_x.npy")), /representativeDataset/);
+  assert.throws(() => new lq.QuantizationDebugger(conv, { data: new Float32Array(31), shape: [1, 31] }), /rows of 31 values, the model's input takes 32/);
+});
