@@ -1018,13 +1018,23 @@ fn full_integer(
             .push(Op::new(code, None, vec![qo as i32], vec![ni as i32]));
         rename_signature(&mut g, qo, ni, false);
     }
-    let shift = pre.len();
     pre.append(&mut g.ops);
     g.ops = pre;
-    let kept: Vec<usize> = (0..float_ops.len())
-        .filter(|&i| float_ops[i])
-        .map(|i| i + shift)
-        .collect();
+    // The float model's ops keep their order among the QUANTIZE / DEQUANTIZE ops the io
+    // step added (a float model has none of its own): the j-th other op is op j.
+    let mut kept = Vec::new();
+    let mut j = 0;
+    for (i, op) in g.ops.iter().enumerate() {
+        if !matches!(
+            op.code,
+            BuiltinOperator::Quantize | BuiltinOperator::Dequantize
+        ) {
+            if float_ops.get(j) == Some(&true) {
+                kept.push(i);
+            }
+            j += 1;
+        }
+    }
     if !kept.is_empty() {
         selective::keep_float(&mut g, &kept)?;
     }
