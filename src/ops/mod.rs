@@ -106,6 +106,12 @@ pub trait OpDef: Sync {
         Ok(())
     }
 
+    /// Whether TFLite's kernel registration lets the output share an input's memory
+    /// (`TfLiteRegistration::inplace_operator`; default: no).
+    fn inplace(&self, _code: BuiltinOperator) -> Inplace {
+        Inplace::None
+    }
+
     /// The op's name in reports: the schema name plus its fused activation, if any
     /// (`"CONV_2D (relu6)"`).
     fn label(&self, op: &Op) -> String {
@@ -265,6 +271,25 @@ pub fn check_supported(g: &Graph) -> Result<()> {
     }
 }
 
+/// TFLite's in-place flags of an op's kernel (`TfLiteInPlaceOp`): which of the first
+/// three inputs the output may share memory with, and whether the op leaves the data as
+/// it is (RESHAPE) or writes new values over it (ADD).
+///
+/// This matters for calibration: TF's calibrator (`calibrator.cc`, `LoggingEval`) logs
+/// an op's float inputs before *and after* the kernel runs, so when the arena planner
+/// (`ArenaPlanner::IdentifyInPlaceTensors`) gave the output an input's buffer, that
+/// input's recorded range also takes in the output's values. See
+/// [`crate::quant::calibrate`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inplace {
+    /// `kTfLiteInplaceOpNone`.
+    None,
+    /// `kTfLiteInplaceOpInput<k>Shared` for the inputs in the mask (bit k), values changed.
+    Changed(u8),
+    /// The same with `kTfLiteInplaceOpDataUnmodified` (the output aliases the input).
+    Unmodified(u8),
+}
+
 /// The quantization modes of the converter, as [`OpDef::quantized_options`] sees them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuantMode {
@@ -331,6 +356,11 @@ pub struct QuantSpec {
     pub shared_scale: bool,
     /// Inputs left as they are (int32 shapes, axes, paddings).
     pub unquantized_inputs: Vec<usize>,
+    /// Constant inputs quantized as per-tensor weights: int8 symmetric, narrow range
+    /// [-127, 127], zero point 0, scale `max|c| / 127` (PRELU's alpha: the MLIR
+    /// quantizer treats a constant operand of an op without per-channel support and
+    /// without a same-scale requirement as a weight).
+    pub per_tensor_weights: Vec<usize>,
 }
 
 impl Default for QuantSpec {
@@ -345,6 +375,7 @@ impl Default for QuantSpec {
             bias: None,
             shared_scale: false,
             unquantized_inputs: Vec::new(),
+            per_tensor_weights: Vec::new(),
         }
     }
 }

@@ -712,6 +712,18 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
             t.data = Some(i8_bytes(&q));
             t.quant = Some(Quant::per_channel(scales, wi.axis));
         }
+        for &k in &spec.per_tensor_weights {
+            done.push(k);
+            if let Some(wt) = float_const(&g, &op, k) {
+                let w = g.tensors[wt].f32_data()?;
+                let scales = weight_scales(&w, 1);
+                let q = quantize_weights(&w, &scales);
+                let t = &mut g.tensors[wt];
+                t.dtype = DType::I8;
+                t.data = Some(i8_bytes(&q));
+                t.quant = Some(Quant::per_tensor(scales[0], 0));
+            }
+        }
         for k in 0..op.inputs.len() {
             if done.contains(&k) {
                 continue;
@@ -751,6 +763,20 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
         ));
         rename_signature(&mut g, qi, ni, true);
     }
+    // Each output's DEQUANTIZE (float io) or QUANTIZE (uint8 io) follows the op producing
+    // the output, as TF places them (for an op with several outputs, in output order).
+    let mut after: Vec<Vec<Op>> = vec![Vec::new(); g.ops.len()];
+    let mut first = Vec::new();
+    let produced_at = |g: &Graph, t: usize| {
+        g.ops
+            .iter()
+            .position(|op| op.outputs.contains(&(t as i32)))
+            .map(|oi| {
+                let k = g.ops[oi].outputs.iter().position(|&o| o == t as i32);
+                (oi, k.unwrap_or(0))
+            })
+    };
+    let mut placed: Vec<(Option<(usize, usize)>, Op)> = Vec::new();
     for k in 0..g.outputs.len() {
         let qo = g.outputs[k];
         if output == IoType::Int8 {
@@ -766,11 +792,22 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
         } else {
             BuiltinOperator::Quantize
         };
-        g.ops
-            .push(Op::new(code, None, vec![qo as i32], vec![ni as i32]));
+        let op = Op::new(code, None, vec![qo as i32], vec![ni as i32]);
+        placed.push((produced_at(&g, qo), op));
         rename_signature(&mut g, qo, ni, false);
     }
-    pre.append(&mut g.ops);
+    placed.sort_by_key(|(at, _)| *at);
+    for (at, op) in placed {
+        match at {
+            Some((oi, _)) => after[oi].push(op),
+            None => first.push(op),
+        }
+    }
+    pre.append(&mut first);
+    for (op, mut tail) in std::mem::take(&mut g.ops).into_iter().zip(after) {
+        pre.push(op);
+        pre.append(&mut tail);
+    }
     g.ops = pre;
     Ok(g)
 }
