@@ -5,6 +5,7 @@ pub mod calibrate;
 pub mod convert;
 pub mod finalize;
 pub mod params;
+pub mod propagate;
 
 pub use calibrate::{calibrate, Ranges};
 pub use convert::{convert, ConverterOptions, IoType, Mode, RepresentativeDataset};
