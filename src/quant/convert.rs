@@ -497,7 +497,7 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
     }
     // Activations first (one pass over the whole graph: shared scales may reach back to
     // producers, as TF's quantizer propagates them), then each op's constants in op order.
-    share_same_scale_constants(&mut g, &specs);
+    duplicate_shared_constants(&mut g, &specs);
     let prop = propagate(&g, ranges, &specs)?;
     for (t, p) in prop.params.iter().enumerate() {
         let Some((scale, zp)) = *p else { continue };
@@ -680,9 +680,11 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
     Ok(g)
 }
 
-/// A float constant read by a same-scale op and by other ops gets one copy per such
-/// use (TF's `PreprocessConstantOps`): each use may be given other parameters.
-fn share_same_scale_constants(g: &mut Graph, specs: &[QuantSpec]) {
+/// A float constant that is a bias or an operand of a same-scale op, and is read more
+/// than once, gets one copy per such use (TF's `PreprocessConstantOps`): each use is
+/// given its own parameters (two convolutions sharing an all-zero bias get two int32
+/// biases at their own scales).
+fn duplicate_shared_constants(g: &mut Graph, specs: &[QuantSpec]) {
     let mut uses = vec![0usize; g.tensors.len()];
     for op in &g.ops {
         for &i in &op.inputs {
@@ -691,16 +693,19 @@ fn share_same_scale_constants(g: &mut Graph, specs: &[QuantSpec]) {
             }
         }
     }
+    // The first such use keeps the tensor.
+    let mut seen = vec![false; g.tensors.len()];
     for oi in 0..g.ops.len() {
         let spec = &specs[oi];
-        if !(spec.shared_scale || matches!(spec.output, OutputRule::SameAsInput(_))) {
-            continue;
-        }
+        let same_scale = spec.shared_scale || matches!(spec.output, OutputRule::SameAsInput(_));
         for k in 0..g.ops[oi].inputs.len() {
+            if !same_scale && spec.bias.is_none_or(|b| b.input != k) {
+                continue;
+            }
             let Some(t) = float_const(g, &g.ops[oi], k) else {
                 continue;
             };
-            if uses[t] > 1 {
+            if uses[t] > 1 && std::mem::replace(&mut seen[t], true) {
                 let copy = g.tensors[t].clone();
                 let ni = g.add_tensor(copy);
                 g.ops[oi].inputs[k] = ni as i32;
