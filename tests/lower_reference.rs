@@ -328,7 +328,10 @@ fn variant_options(case: &str, variant: &str) -> ConverterOptions {
 /// `calib.npy` — with TF's BatchNormalization rsqrt where it differs (as for float32,
 /// where [`check_float32`] proves those constants are the only difference), equals TF's
 /// file. Returns the variants checked.
-fn check_quantized(case: &str) -> Vec<(&'static str, Vec<u8>)> {
+/// A variant's name and our file's bytes.
+type Files = Vec<(&'static str, Vec<u8>)>;
+
+fn check_quantized(case: &str) -> Files {
     let tf32 = tf_file(case, "float32");
     let values = if bn_layers(case).is_empty() {
         BTreeMap::new()
@@ -428,7 +431,7 @@ const ORACLE_LAYERS: &[&str] = &[
 /// `target/oracle/manifest.cnn.json` for `tests/oracle/check_oracle.py`: LiteRT's
 /// reference kernels must give TF's saved outputs (`out_<variant>__litert_ref.npy`), the
 /// outputs of TF's file and ours (8-bit outputs bit for bit, float within 1e-5).
-fn write_oracle_manifest(results: &[(String, Vec<(&'static str, Vec<u8>)>)]) {
+fn write_oracle_manifest(results: &[(String, Files)]) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/oracle");
     std::fs::create_dir_all(&dir).unwrap();

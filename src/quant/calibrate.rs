@@ -180,8 +180,8 @@ fn sample_shape(g: &Graph, shape: &[usize]) -> Result<Option<Vec<i32>>> {
         return Ok(None);
     }
     let sig = t.shape_signature.as_deref().unwrap_or(&t.shape);
-    for k in 1..dims.len() {
-        if dims[k] != t.shape[k] && sig.get(k) != Some(&-1) {
+    for (k, (&d, &stored)) in dims.iter().zip(&t.shape).enumerate().skip(1) {
+        if d != stored && sig.get(k) != Some(&-1) {
             return Err(Error::shape(
                 format!(
                     "representative dataset sample (model input '{}', signature {:?})",

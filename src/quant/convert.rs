@@ -695,8 +695,7 @@ fn duplicate_shared_constants(g: &mut Graph, specs: &[QuantSpec]) {
     }
     // The first such use keeps the tensor.
     let mut seen = vec![false; g.tensors.len()];
-    for oi in 0..g.ops.len() {
-        let spec = &specs[oi];
+    for (oi, spec) in specs.iter().enumerate() {
         let same_scale = spec.shared_scale || matches!(spec.output, OutputRule::SameAsInput(_));
         for k in 0..g.ops[oi].inputs.len() {
             if !same_scale && spec.bias.is_none_or(|b| b.input != k) {
