@@ -58,10 +58,15 @@
 //! - [`OpDef::runtime_version`]: the `min_runtime_version` TFLite's table gives
 //!   (op, version); `None` for a pair the table lacks (finalize refuses to guess).
 //! - [`OpDef::quant`]: how full-integer / 16x8 / dynamic-range quantization treats the op
-//!   ([`QuantSpec`]: output parameters, weights and their per-channel axis, bias, shared
-//!   scales, unquantized operands, which modes have a kernel).
+//!   ([`QuantSpec`]: output parameters, weights and their per-channel axis, per-tensor
+//!   weights, bias, shared scales, unquantized operands, which modes have a kernel). The
+//!   full-integer pass propagates parameters through same-scale ops as TF's MLIR quantizer
+//!   does (`crate::quant::propagate`).
 //! - [`OpDef::quantized_options`]: option changes quantization implies (FULLY_CONNECTED
 //!   hybrid: `asymmetric_quantize_inputs = true`).
+//! - [`OpDef::inplace`]: TFLite's `inplace_operator` flags of the op's kernel (ADD, SUB,
+//!   MUL, DIV overwrite an input; RESHAPE aliases it): calibration needs them to record
+//!   ranges as TF's calibrator does ([`Inplace`]).
 //! - [`OpDef::label`]: how reports name the op (default: name + fused activation).
 
 pub mod activation;
@@ -279,7 +284,7 @@ pub fn check_supported(g: &Graph) -> Result<()> {
 /// an op's float inputs before *and after* the kernel runs, so when the arena planner
 /// (`ArenaPlanner::IdentifyInPlaceTensors`) gave the output an input's buffer, that
 /// input's recorded range also takes in the output's values. See
-/// [`crate::quant::calibrate`].
+/// [`crate::quant::calibrate::calibrate`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Inplace {
     /// `kTfLiteInplaceOpNone`.

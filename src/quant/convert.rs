@@ -12,12 +12,12 @@ use super::finalize::{finalize, ModelSource};
 use super::params::{
     activation_params, quantize_bias, quantize_weights, round_half_away, weight_scales,
 };
-use super::propagate::{propagate, Propagation};
+use super::propagate::{duplicate_shared_constants, insert_requantizations, propagate};
 use crate::error::{Error, Result};
 use crate::graph::{
     f16_bytes, i32_bytes, i8_bytes, BuiltinOperator, DType, Graph, Op, Quant, Tensor,
 };
-use crate::ops::{self, OutputRule, QuantMode, QuantSpec};
+use crate::ops::{self, QuantMode, QuantSpec};
 
 /// `inference_input_type` / `inference_output_type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -678,106 +678,6 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
     }
     g.ops = pre;
     Ok(g)
-}
-
-/// A float constant that is a bias or an operand of a same-scale op, and is read more
-/// than once, gets one copy per such use (TF's `PreprocessConstantOps`): each use is
-/// given its own parameters (two convolutions sharing an all-zero bias get two int32
-/// biases at their own scales).
-fn duplicate_shared_constants(g: &mut Graph, specs: &[QuantSpec]) {
-    let mut uses = vec![0usize; g.tensors.len()];
-    for op in &g.ops {
-        for &i in &op.inputs {
-            if let Ok(i) = usize::try_from(i) {
-                uses[i] += 1;
-            }
-        }
-    }
-    // The first such use keeps the tensor.
-    let mut seen = vec![false; g.tensors.len()];
-    for (oi, spec) in specs.iter().enumerate() {
-        let same_scale = spec.shared_scale || matches!(spec.output, OutputRule::SameAsInput(_));
-        for k in 0..g.ops[oi].inputs.len() {
-            if !same_scale && spec.bias.is_none_or(|b| b.input != k) {
-                continue;
-            }
-            let Some(t) = float_const(g, &g.ops[oi], k) else {
-                continue;
-            };
-            if uses[t] > 1 && std::mem::replace(&mut seen[t], true) {
-                let copy = g.tensors[t].clone();
-                let ni = g.add_tensor(copy);
-                g.ops[oi].inputs[k] = ni as i32;
-            }
-        }
-    }
-}
-
-/// The requantizing QUANTIZE ops (int8 → int8) the propagation asked for, each after
-/// its tensor's producer (a model input's: at the start), in the propagation's order.
-/// A requantization for readers gets a new tensor those readers read; one for the
-/// producer (a fixed-output op feeding a same-scale op) makes the producer write the
-/// requested parameters into a new tensor that the QUANTIZE converts to the original's.
-fn insert_requantizations(g: &mut Graph, prop: &Propagation) {
-    let n = g.tensors.len();
-    let mut after: Vec<Vec<Op>> = vec![Vec::new(); g.ops.len()];
-    let mut first: Vec<Op> = Vec::new();
-    let producer =
-        |g: &Graph, t: usize| g.ops.iter().position(|op| op.outputs.contains(&(t as i32)));
-    for t in 0..n {
-        if prop.requant[t].is_empty() {
-            continue;
-        }
-        let at = producer(g, t);
-        let mut k = 0;
-        for r in &prop.requant[t] {
-            k += 1;
-            let mut nt = g.tensors[t].clone();
-            nt.name = format!("{}{k}", g.tensors[t].name);
-            nt.quant = Some(Quant::per_tensor(r.params.0, r.params.1));
-            let ni = g.add_tensor(nt);
-            let q = match &r.users {
-                Some(readers) => {
-                    for &(oi, kk) in readers {
-                        g.ops[oi].inputs[kk] = ni as i32;
-                    }
-                    Op::new(
-                        BuiltinOperator::Quantize,
-                        None,
-                        vec![t as i32],
-                        vec![ni as i32],
-                    )
-                }
-                None => {
-                    // The producer writes `ni` (the requested parameters); the QUANTIZE
-                    // gives `t` (the state's) to every reader.
-                    if let Some(p) = at {
-                        for o in g.ops[p].outputs.iter_mut() {
-                            if *o == t as i32 {
-                                *o = ni as i32;
-                            }
-                        }
-                    }
-                    Op::new(
-                        BuiltinOperator::Quantize,
-                        None,
-                        vec![ni as i32],
-                        vec![t as i32],
-                    )
-                }
-            };
-            match at {
-                Some(p) => after[p].push(q),
-                None => first.push(q),
-            }
-        }
-    }
-    let mut ops = first;
-    for (op, mut tail) in std::mem::take(&mut g.ops).into_iter().zip(after) {
-        ops.push(op);
-        ops.append(&mut tail);
-    }
-    g.ops = ops;
 }
 
 fn retype_io(t: &mut Tensor, io: IoType) {
