@@ -286,6 +286,59 @@ mod tests {
         lower(&Model::sequential(&[5], &layers, 7).unwrap()).unwrap()
     }
 
+    /// TF's calibrator logs an op's inputs again after an in-place kernel overwrote them:
+    /// in `relu(relu(x) * 3)` the MUL runs in place, so the first relu's output is recorded
+    /// over both values; the model input (never shared), a tensor read twice and an op
+    /// writing a model output (neither shareable) keep their own.
+    #[test]
+    fn inplace_inputs_take_in_the_outputs_values() {
+        use crate::graph::{f32_bytes, BuiltinOperator, Op, Tensor};
+        let mut g = Graph::new();
+        let act =
+            |g: &mut Graph, n: &str| g.add_tensor(Tensor::activation(n, DType::F32, vec![1, 4]));
+        let (x, a, m, o) = (
+            act(&mut g, "x"),
+            act(&mut g, "a"),
+            act(&mut g, "m"),
+            act(&mut g, "o"),
+        );
+        let three = f32_bytes(&[3.0; 4]);
+        let c = g.add_tensor(Tensor::constant("c", DType::F32, vec![4], three));
+        g.inputs = vec![x];
+        g.outputs = vec![o];
+        let op = |code, i: Vec<usize>, o: usize| {
+            Op::new(
+                code,
+                None,
+                i.iter().map(|&t| t as i32).collect(),
+                vec![o as i32],
+            )
+        };
+        g.ops.push(op(BuiltinOperator::Relu, vec![x], a));
+        g.ops.push(op(BuiltinOperator::Mul, vec![a, c], m));
+        g.ops.push(op(BuiltinOperator::Relu, vec![m], o));
+        let data = [-1.0, 0.5, 1.0, 2.0];
+        let r = calibrate(&g, &data, &[1, 4], |_, _| {}).unwrap();
+        assert_eq!(r.get(x), Some((-1.0, 2.0)));
+        assert_eq!(
+            r.get(a),
+            Some((0.0, 6.0)),
+            "relu's range takes in the MUL's"
+        );
+        assert_eq!(r.get(m), Some((0.0, 6.0)));
+        // `a` read twice (MUL(a, a)): TFLite does not share it.
+        g.ops[1].inputs = vec![a as i32, a as i32];
+        let r = calibrate(&g, &data, &[1, 4], |_, _| {}).unwrap();
+        assert_eq!(r.get(a), Some((0.0, 2.0)));
+        assert_eq!(r.get(m), Some((0.0, 4.0)));
+        // MUL writing the model output: not in place either.
+        g.ops[1].inputs = vec![a as i32, c as i32];
+        g.ops.pop();
+        g.outputs = vec![m];
+        let r = calibrate(&g, &data, &[1, 4], |_, _| {}).unwrap();
+        assert_eq!(r.get(a), Some((0.0, 2.0)));
+    }
+
     fn bits(r: &Ranges) -> Vec<Option<(u32, u32)>> {
         r.ranges
             .iter()

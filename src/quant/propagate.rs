@@ -437,3 +437,83 @@ pub fn insert_requantizations(g: &mut Graph, prop: &Propagation) {
     }
     g.ops = ops;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops;
+
+    /// `concat([relu(x), tanh(x)])`, as TF's `concat` fixture has it: the concatenation's
+    /// range reaches back to both operands; TANH's fixed output then disagrees and gets a
+    /// requantization on its result (TANH writes 1/128, a QUANTIZE converts).
+    #[test]
+    fn concat_imposes_its_range_and_tanh_is_requantized() {
+        let mut g = Graph::new();
+        let t = |g: &mut Graph, name: &str| {
+            g.add_tensor(crate::graph::Tensor::activation(
+                name,
+                DType::F32,
+                vec![1, 4],
+            ))
+        };
+        let (x, r, th, c) = (
+            t(&mut g, "x"),
+            t(&mut g, "r"),
+            t(&mut g, "t"),
+            t(&mut g, "c"),
+        );
+        g.inputs = vec![x];
+        g.outputs = vec![c];
+        g.ops.push(Op::new(
+            BuiltinOperator::Relu,
+            None,
+            vec![x as i32],
+            vec![r as i32],
+        ));
+        g.ops.push(Op::new(
+            BuiltinOperator::Tanh,
+            None,
+            vec![x as i32],
+            vec![th as i32],
+        ));
+        g.ops.push(Op::new(
+            BuiltinOperator::Concatenation,
+            None,
+            vec![r as i32, th as i32],
+            vec![c as i32],
+        ));
+        let specs: Vec<QuantSpec> = g
+            .ops
+            .iter()
+            .map(|op| ops::def_of(op).unwrap().quant(op))
+            .collect();
+        let mut ranges = Ranges {
+            ranges: vec![None; 4],
+            samples: 1,
+        };
+        ranges.ranges[x] = Some((-1.0, 2.0));
+        ranges.ranges[r] = Some((0.0, 2.0));
+        ranges.ranges[th] = Some((-0.76, 0.96));
+        ranges.ranges[c] = Some((-0.76, 2.0));
+        let p = propagate(&g, &ranges, &specs).unwrap();
+        let pc = activation_params(-0.76, 2.0);
+        assert_eq!(p.params[x], Some(activation_params(-1.0, 2.0)));
+        for i in [r, th, c] {
+            assert_eq!(p.params[i], Some(pc), "tensor {i}");
+        }
+        assert!(p.requant[r].is_empty() && p.requant[x].is_empty());
+        assert_eq!(
+            p.requant[th],
+            vec![Requant {
+                params: (1.0 / 128.0, 0),
+                users: None
+            }]
+        );
+        // Materialised: TANH writes a new 1/128 tensor, a QUANTIZE follows it.
+        insert_requantizations(&mut g, &p);
+        let names: Vec<&str> = g.ops.iter().map(|o| o.name()).collect();
+        assert_eq!(names, ["RELU", "TANH", "QUANTIZE", "CONCATENATION"]);
+        assert_eq!(g.ops[2].outputs, vec![th as i32]);
+        assert_eq!(g.ops[1].outputs, g.ops[2].inputs);
+    }
+}
