@@ -1,8 +1,10 @@
-//! `TFLiteConverter.fromModel` on Keras CNNs against TensorFlow 2.21's float32 files: for
+//! `TFLiteConverter.fromModel` on Keras CNNs against TensorFlow 2.21's files: for
 //! `cnn_fixed`, `resnet_tiny` and the `layers/` and `lowering/` cases, the Keras model is
-//! rebuilt from its recorded config and weights (`common::keras`), converted, and held to
-//! TF's `model_float32.tflite` by `common::compare` (ops and versions, options, tensor types,
-//! shapes and signatures, constants bit for bit, io, signature, metadata).
+//! rebuilt from its recorded config and weights (`common::keras`), lowered, converted to
+//! every variant TF wrote (float32, dynamic range, float16, int8 with int8 / float / uint8
+//! io), and held to TF's file by `common::compare` (ops and versions, options, tensor
+//! types, shapes and signatures, scales, zero points, constants bit for bit, io,
+//! signature, metadata).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -223,8 +225,7 @@ fn recorded_tf_rsqrt(case: &str) -> Option<(String, Vec<f32>)> {
     Some((v["layer"].as_str()?.to_string(), vals))
 }
 
-/// The lowered graph equals TF's float32 file; for [`FULL_PIPELINE`] cases the
-/// converted float32 file too (op versions, `min_runtime_version`, metadata). Where the
+/// The lowered graph equals TF's float32 file, and so does the converted float32 file (op versions, `min_runtime_version`, metadata). Where the
 /// model has BatchNormalization and only its constants differ, the difference must come
 /// from TF's `rsqrt` alone: with TF's values (found by [`tf_rsqrt`]: at most 2 ulps off,
 /// only in channels of whole packets of 8, TF's AVX path; the values
@@ -260,7 +261,7 @@ fn check_float32(case: &str) -> Vec<Changed> {
         changed = ch;
     }
     assert_same_graph(&float_graph, &tf, &ctx);
-    if FULL_PIPELINE.contains(&case) {
+    {
         let mut conv = conv;
         if !changed.is_empty() {
             let opts = LowerOptions {
@@ -296,21 +297,6 @@ fn float32_files_match_tensorflow() {
     }
 }
 
-/// The cases whose ops all have their converter passes today (FULLY_CONNECTED, SOFTMAX,
-/// RELU, …): their files go through the whole converter (op versions, metadata, every
-/// quantized variant). The CNN cases join as CONV_2D, pooling, MUL, ADD, MEAN, … land in
-/// the op registry.
-const FULL_PIPELINE: &[&str] = &[
-    "layers/bn_after_dense",
-    "layers/dense_relu6",
-    "layers/relu_standalone",
-    "lowering/bn_first_dense",
-    "lowering/dense_bn_relu_dense",
-    "lowering/dense_relu_bn_dense",
-    "lowering/dense_relu_bn_dense_relu",
-    "lowering/dense_relu_layer_dense",
-];
-
 /// The converter options of a TF variant (the fixture's `calib.npy`, one sample per row).
 fn variant_options(case: &str, variant: &str) -> ConverterOptions {
     let mut o = ConverterOptions::default();
@@ -323,6 +309,7 @@ fn variant_options(case: &str, variant: &str) -> ConverterOptions {
         o.inference_output_type = io;
     };
     match variant {
+        "float32" => {}
         "dynamic" => o.optimize = true,
         "fp16" => {
             o.optimize = true;
@@ -336,10 +323,15 @@ fn variant_options(case: &str, variant: &str) -> ConverterOptions {
     o
 }
 
-/// Every quantized variant TF wrote for the case, converted from the Keras model (with
-/// TF's BatchNormalization rsqrt where it differs, as for float32) — for the cases whose
-/// ops all have their converter passes ([`FULL_PIPELINE`]). Returns the variants checked.
-fn check_quantized(case: &str) -> Vec<&'static str> {
+/// Every quantized variant TF wrote for the case (dynamic, float16, int8 with int8 /
+/// float / uint8 io), converted from the Keras model — calibrated on the case's
+/// `calib.npy` — with TF's BatchNormalization rsqrt where it differs (as for float32,
+/// where [`check_float32`] proves those constants are the only difference), equals TF's
+/// file. Returns the variants checked.
+/// A variant's name and our file's bytes.
+type Files = Vec<(&'static str, Vec<u8>)>;
+
+fn check_quantized(case: &str) -> Files {
     let tf32 = tf_file(case, "float32");
     let values = if bn_layers(case).is_empty() {
         BTreeMap::new()
@@ -352,11 +344,15 @@ fn check_quantized(case: &str) -> Vec<&'static str> {
         bn_rsqrt: values,
     };
     let mut conv = TfliteConverter::from_model_with(&model, &opts).unwrap();
-    if !FULL_PIPELINE.contains(&case) {
-        return Vec::new();
-    }
     let mut done = Vec::new();
-    for variant in ["dynamic", "fp16", "int8", "int8_floatio", "uint8io"] {
+    for variant in [
+        "float32",
+        "dynamic",
+        "fp16",
+        "int8",
+        "int8_floatio",
+        "uint8io",
+    ] {
         if !keras::case_dir(case)
             .join(format!("model_{variant}.tflite"))
             .exists()
@@ -369,7 +365,7 @@ fn check_quantized(case: &str) -> Vec<&'static str> {
             .convert_graph(|_, _| {})
             .unwrap_or_else(|e| panic!("{ctx}: {e}"));
         assert_same_model(&ours, &tf_file(case, variant), &ctx);
-        done.push(variant);
+        done.push((variant, tflite::write(&ours).unwrap()));
     }
     done
 }
@@ -381,20 +377,148 @@ fn quantized_files_match_tensorflow() {
     all.extend(cases("lowering"));
     all.retain(|c| !NOT_CONVERTED.iter().any(|(n, _)| n == c));
     let results = check_all(&all, check_quantized);
-    let checked: Vec<_> = results.iter().filter(|(_, v)| !v.is_empty()).collect();
-    assert_eq!(
-        checked.len(),
-        FULL_PIPELINE.len(),
-        "cases with quantized variants"
-    );
+    let variants: usize = results.iter().map(|(_, v)| v.len() - 1).sum();
     eprintln!(
-        "quantized variants equal TF's for {} of {} models (the others wait for their ops):",
-        checked.len(),
-        all.len()
+        "quantized variants equal TF's for all {} models ({variants} files)",
+        results.len()
     );
-    for (case, v) in checked {
-        eprintln!("  {case}: {v:?}");
+    let names = |v: &[(&str, Vec<u8>)]| v.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>();
+    for (case, v) in &results {
+        assert!(v.len() > 1, "{case}: no quantized variant checked");
+        eprintln!("  {case}: {:?}", names(v));
     }
+    for case in ["cnn_fixed", "resnet_tiny"] {
+        let v = &results.iter().find(|(c, _)| c == case).unwrap().1;
+        assert_eq!(
+            names(v),
+            [
+                "float32",
+                "dynamic",
+                "fp16",
+                "int8",
+                "int8_floatio",
+                "uint8io"
+            ],
+            "{case}: variants checked"
+        );
+    }
+    write_oracle_manifest(&results);
+}
+
+/// The layer cases whose files (int8, float io, float16) also go to the LiteRT oracle:
+/// one per op family the CNN conversion adds, and the converter rules that needed TF's
+/// calibrator (in-place MUL/ADD) or propagation (CONCATENATION) to match.
+const ORACLE_LAYERS: &[&str] = &[
+    "layers/conv2d_dilation2_same",
+    "layers/dwconv_dilation2",
+    "layers/avgpool_valid_s2",
+    "layers/maxpool_then_relu",
+    "layers/gmaxpool",
+    "layers/gavgpool_keepdims",
+    "layers/bn_first",
+    "layers/bn_after_conv_relu",
+    "layers/prelu_shared12",
+    "layers/leaky_relu",
+    "layers/hard_swish",
+    "layers/merge_add_relu",
+    "layers/merge_concat_axis3",
+    "layers/zeropad_asym",
+];
+
+/// Writes our files of `cnn_fixed` and `resnet_tiny` (every variant) and of
+/// [`ORACLE_LAYERS`] (int8, int8_floatio, fp16) to `target/oracle/`, with our
+/// interpreter's outputs on the case's test rows, and lists them in
+/// `target/oracle/manifest.cnn.json` for `tests/oracle/check_oracle.py`: LiteRT's
+/// reference kernels must give TF's saved outputs (`out_<variant>__litert_ref.npy`), the
+/// outputs of TF's file and ours (8-bit outputs bit for bit, float within 1e-5).
+fn write_oracle_manifest(results: &[(String, Files)]) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("target/oracle");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut refs: Vec<serde_json::Value> = Vec::new();
+    for m in ["manifest_turn2.json", "manifest_layers.json"] {
+        let text = std::fs::read_to_string(root.join("tests/fixtures").join(m)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        refs.extend(v.as_array().unwrap().iter().cloned());
+    }
+    let mut manifest = Vec::new();
+    for (case, files) in results {
+        let whole = case == "cnn_fixed" || case == "resnet_tiny";
+        if !whole && !ORACLE_LAYERS.contains(&case.as_str()) {
+            continue;
+        }
+        for (variant, bytes) in files {
+            if !whole && !["int8", "int8_floatio", "fp16"].contains(variant) {
+                continue;
+            }
+            let e = refs
+                .iter()
+                .find(|e| e["case"] == case.as_str() && e["variant"] == *variant)
+                .unwrap_or_else(|| panic!("{case}/{variant}: no manifest entry"));
+            let stem = format!("cnn_{}_{variant}", case.replace('/', "_"));
+            std::fs::write(dir.join(format!("{stem}.tflite")), bytes).unwrap();
+            let input = e["input_npy"].as_str().unwrap();
+            std::fs::write(
+                dir.join(format!("{stem}__ours.npy")),
+                our_outputs_npy(bytes, &root.join("tests/fixtures").join(input)),
+            )
+            .unwrap();
+            let float_out = matches!(*variant, "float32" | "fp16" | "dynamic" | "int8_floatio");
+            manifest.push(serde_json::json!({
+                "name": format!("fromModel/{case}/{variant}"),
+                "model": format!("target/oracle/{stem}.tflite"),
+                "reference_model": format!("tests/fixtures/{}", e["model"].as_str().unwrap()),
+                "input_npy": format!("tests/fixtures/{input}"),
+                "expected_npy": e["out_litert_ref"].as_str().map(|p| format!("tests/fixtures/{p}")),
+                "ours_npy": format!("target/oracle/{stem}__ours.npy"),
+                "exact": !float_out,
+                "atol": if float_out { 1e-5 } else { 0.0 },
+            }));
+        }
+    }
+    assert_eq!(
+        manifest.len(),
+        12 + 3 * ORACLE_LAYERS.len(),
+        "oracle entries"
+    );
+    std::fs::write(
+        dir.join("manifest.cnn.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+}
+
+/// Our interpreter's output 0 for every row of the `.npy` at `input` (one batch; float
+/// rows quantized for an int8/uint8 input, as TFLite's QUANTIZE does), as `.npy` bytes.
+fn our_outputs_npy(model: &[u8], input: &std::path::Path) -> Vec<u8> {
+    use common::reference::Data;
+    use litequant::interp::Interpreter;
+    let bytes = std::fs::read(input).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
+    let f = npyz::NpyFile::new(&bytes[..]).unwrap();
+    let shape: Vec<usize> = f.shape().iter().map(|&d| d as usize).collect();
+    let descr = match f.dtype() {
+        npyz::DType::Plain(t) => t.to_string(),
+        other => panic!("{}: {other:?}", input.display()),
+    };
+    let x = match descr.as_str() {
+        "<f4" => Data::F32(f.into_vec().unwrap()),
+        "|i1" => Data::I8(f.into_vec().unwrap()),
+        "|u1" => Data::U8(f.into_vec().unwrap()),
+        d => panic!("{}: {d}", input.display()),
+    };
+    let mut it = Interpreter::new(tflite::read(model).unwrap()).unwrap();
+    let mut dims: Vec<i32> = shape.iter().map(|&d| d as i32).collect();
+    dims[0] = shape[0] as i32;
+    it.resize_input(0, &dims).unwrap();
+    x.set(&mut it, 0..x.len());
+    it.invoke().unwrap();
+    let out_shape: Vec<usize> = it
+        .tensor_shape(it.output_details()[0].index)
+        .unwrap()
+        .iter()
+        .map(|&d| d as usize)
+        .collect();
+    Data::output(&it).to_npy(&out_shape)
 }
 
 #[test]

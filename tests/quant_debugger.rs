@@ -24,8 +24,7 @@ mod common;
 use common::{case_model, CASES};
 use litequant::converter::TfliteConverter;
 use litequant::quant::debugger::{default_metrics, nanmean, Debugger, DEFAULT_LAYER_METRICS};
-use litequant::quant::{Ranges, RepresentativeDataset};
-use litequant::tflite;
+use litequant::quant::RepresentativeDataset;
 
 fn fixture(path: &str) -> Vec<u8> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -41,26 +40,6 @@ fn npy_f32(path: &str) -> (Vec<f32>, Vec<usize>) {
     (f.into_vec().unwrap(), shape)
 }
 
-/// TF's calibration of cnn_fixed (see tests/convert_modes.rs: ours differs in the two
-/// tensors TF's calibrator logs after an in-place op ran over them).
-fn tf_ranges(case: &str) -> Ranges {
-    let g = tflite::read(&fixture(&format!("{case}/model_calibrated.tflite"))).unwrap();
-    let (_, shape) = npy_f32(&format!("{case}/calib.npy"));
-    Ranges {
-        ranges: g
-            .tensors
-            .iter()
-            .map(|t| {
-                t.quant
-                    .as_ref()
-                    .filter(|q| !q.min.is_empty())
-                    .map(|q| (q.min[0], q.max[0]))
-            })
-            .collect(),
-        samples: shape[0],
-    }
-}
-
 fn debugger(case: &str) -> Debugger {
     let mut conv = match case {
         "fixed_mlp" => TfliteConverter::from_model(&case_model(&CASES[1])).unwrap(),
@@ -71,9 +50,6 @@ fn debugger(case: &str) -> Debugger {
     let (data, shape) = npy_f32(&format!("{case}/calib.npy"));
     conv.options.optimize = true;
     conv.options.representative_dataset = Some(RepresentativeDataset { data, shape });
-    if case == "cnn_fixed" {
-        conv.options.calibration = Some(tf_ranges(case));
-    }
     Debugger::new(conv.float_graph(), &conv.options, conv.source(), |_, _| {}).unwrap()
 }
 

@@ -5,6 +5,7 @@ import { barChart, fmt, histogramChart, lineChart, mountChart } from "./charts.j
 import { checkExtension, formatBytes, readFile } from "./files.js";
 import { compareSentences, humanError, num, pct, plural, rangeText, us } from "./format.js";
 import { renderGraph } from "./graph.js";
+import { LAYER_TYPES, defaultRow, modelConfig, rowSummaries } from "./layers.js";
 import { startWorker } from "./rpc.js";
 import { clearSession, loadSession, saveSession } from "./session.js";
 import { f32, jsSnippet, pythonSnippet } from "./snippets.js";
@@ -12,19 +13,46 @@ import { f32, jsSnippet, pythonSnippet } from "./snippets.js";
 const PRESETS = {
   seed: {
     layers: [
-      { units: 64, activation: "relu" },
-      { units: 10, activation: "softmax" },
+      { type: "dense", units: 64, activation: "relu" },
+      { type: "dense", units: 10, activation: "softmax" },
     ],
     source: "random",
     epochs: 2,
   },
   digits: {
     layers: [
-      { units: 32, activation: "relu" },
-      { units: 10, activation: "softmax" },
+      { type: "dense", units: 32, activation: "relu" },
+      { type: "dense", units: 10, activation: "softmax" },
     ],
     source: "digits",
     epochs: 20,
+  },
+  // The 8×8 digits as images: Conv2D(8, 3, relu) → MaxPooling2D → Flatten → Dense(10, softmax).
+  digitsCnn: {
+    inputShape: "8, 8, 1",
+    layers: [
+      { type: "conv2d", filters: 8, kernelSize: 3, strides: 1, padding: "valid", activation: "relu" },
+      { type: "maxPooling2d", poolSize: 2 },
+      { type: "flatten" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+    source: "digits",
+    epochs: 10,
+  },
+  // A small residual net: relu(conv(conv(x)) + conv(x)) → pool → Dense.
+  residual: {
+    inputShape: "8, 8, 1",
+    layers: [
+      { type: "conv2d", filters: 8, kernelSize: 3, strides: 1, padding: "same", activation: "relu" },
+      { type: "conv2d", filters: 8, kernelSize: 3, strides: 1, padding: "same", activation: "linear" },
+      { type: "add", from: 1 },
+      { type: "activation", activation: "relu" },
+      { type: "maxPooling2d", poolSize: 2 },
+      { type: "flatten" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+    source: "digits",
+    epochs: 10,
   },
 };
 const ACTIVATIONS = ["relu", "linear", "softmax"];
@@ -87,18 +115,74 @@ function h(tag, props = {}, ...children) {
 const modelFeatures = () => (app.imported ? app.imported.features : app.trained ? app.training?.features : null);
 
 // ---------- Model ----------
+/** A labelled control of a layer row (`k`: the row field it edits), with its name shown above it. */
+function rowControl(i, k, label, el) {
+  el.dataset.k = k;
+  el.setAttribute("aria-label", `Layer ${i + 1} ${label}`);
+  return h("label", { className: "opt" }, h("span", { textContent: OPTION_NAMES[k] ?? label }), el);
+}
+const OPTION_NAMES = {
+  units: "units",
+  activation: "activation",
+  filters: "filters",
+  kernelSize: "kernel",
+  strides: "strides",
+  padding: "padding",
+  poolSize: "pool",
+  from: "+ layer",
+};
+function numberControl(i, k, label, value, min, max) {
+  const el = Object.assign(document.createElement("input"), { type: "number", min, max, step: 1, value, className: "short" });
+  return rowControl(i, k, label, el);
+}
+function selectControl(i, k, label, options, value) {
+  const el = document.createElement("select");
+  for (const o of options) el.append(new Option(o, o, false, o === value));
+  return rowControl(i, k, label, el);
+}
+/** The option controls of a row of `layer.type`. */
+function layerOptions(layer, i) {
+  switch (layer.type) {
+    case "dense":
+      return [numberControl(i, "units", "units", layer.units, 1, 4096), selectControl(i, "activation", "activation", ACTIVATIONS, layer.activation)];
+    case "conv2d":
+      return [
+        numberControl(i, "filters", "filters", layer.filters, 1, 1024),
+        numberControl(i, "kernelSize", "kernel size", layer.kernelSize, 1, 32),
+        numberControl(i, "strides", "strides", layer.strides, 1, 16),
+        selectControl(i, "padding", "padding", ["valid", "same"], layer.padding),
+        selectControl(i, "activation", "activation", ["relu", "linear"], layer.activation),
+      ];
+    case "maxPooling2d":
+      return [numberControl(i, "poolSize", "pool size", layer.poolSize, 1, 32)];
+    case "activation":
+      return [selectControl(i, "activation", "activation", ACTIVATIONS, layer.activation)];
+    case "add":
+      return [numberControl(i, "from", "adds the output of layer", layer.from, 1, Math.max(i, 1))];
+    default:
+      return [];
+  }
+}
 function layerRow(layer, i, n) {
   const tr = document.createElement("tr");
+  tr.dataset.type = layer.type;
   const idx = document.createElement("th");
   idx.textContent = String(i + 1);
-  const units = document.createElement("input");
-  Object.assign(units, { type: "number", min: 1, max: 4096, step: 1, value: layer.units, className: "short" });
-  units.setAttribute("aria-label", `Layer ${i + 1} units`);
-  units.dataset.k = "units";
-  const act = document.createElement("select");
-  act.setAttribute("aria-label", `Layer ${i + 1} activation`);
-  act.dataset.k = "activation";
-  for (const a of ACTIVATIONS) act.append(new Option(a, a, false, a === layer.activation));
+  const type = document.createElement("select");
+  type.setAttribute("aria-label", `Layer ${i + 1} type`);
+  type.dataset.role = "type";
+  for (const [t, name] of Object.entries(LAYER_TYPES)) type.append(new Option(name, t, false, t === layer.type));
+  type.addEventListener("change", () => {
+    const ls = readLayers(false);
+    ls[i] = defaultRow(type.value);
+    renderLayers(ls);
+    $("preset").value = "custom";
+  });
+  const opts = h("span", { className: "layer-opts" }, ...layerOptions(layer, i));
+  const shape = h("td", { className: "num layer-shape" });
+  shape.dataset.label = "Output shape";
+  const params = h("td", { className: "num layer-params" });
+  params.dataset.label = "Params";
   const rm = document.createElement("button");
   Object.assign(rm, { type: "button", className: "icon", textContent: "Remove", disabled: n <= 1 });
   rm.setAttribute("aria-label", `Remove layer ${i + 1}`);
@@ -108,37 +192,112 @@ function layerRow(layer, i, n) {
     renderLayers(ls);
     $("preset").value = "custom";
   });
-  const cells = [units, act, rm].map((c) => {
-    const cell = document.createElement("td");
-    cell.append(c);
-    return cell;
-  });
-  tr.append(idx, ...cells);
+  const cell = (c) => h("td", {}, c);
+  tr.append(idx, cell(type), cell(opts), shape, params, cell(rm));
   return tr;
 }
 function renderLayers(layers) {
-  $("layers").replaceChildren(...layers.map((l, i) => layerRow(l, i, layers.length)));
+  const rows = layers.map((l) => ({ ...defaultRow(l.type ?? "dense"), ...l, type: l.type ?? "dense" }));
+  $("layers").replaceChildren(...rows.map((l, i) => layerRow(l, i, rows.length)));
+  refreshSummary();
 }
 function readLayers(validate = true) {
   const rows = [...$("layers").querySelectorAll("tr")];
-  const layers = rows.map((r) => ({
-    type: "dense",
-    units: Number(r.querySelector('[data-k="units"]').value),
-    activation: r.querySelector('[data-k="activation"]').value,
-  }));
+  const layers = rows.map((r) => {
+    const l = { type: r.querySelector('[data-role="type"]').value };
+    for (const c of r.querySelectorAll("[data-k]")) l[c.dataset.k] = c.tagName === "SELECT" ? c.value : Number(c.value);
+    return l;
+  });
   if (validate) {
+    const bad = (i, msg) => Object.assign(new Error(`layer ${i + 1}: ${msg}`), { field: "layers-error" });
+    const whole = (i, l, k, what, lo, hi) => {
+      if (!Number.isInteger(l[k]) || l[k] < lo || l[k] > hi) throw bad(i, `${what} must be a whole number from ${lo} to ${hi}`);
+    };
     layers.forEach((l, i) => {
-      if (!Number.isInteger(l.units) || l.units < 1 || l.units > 4096)
-        throw Object.assign(new Error(`layer ${i + 1}: units must be a whole number from 1 to 4096`), { field: "layers-error" });
-      if (l.activation === "softmax" && i !== layers.length - 1)
-        throw Object.assign(new Error(`layer ${i + 1}: softmax only on the last layer`), { field: "layers-error" });
+      if (l.type === "dense") whole(i, l, "units", "units", 1, 4096);
+      if (l.type === "conv2d") {
+        whole(i, l, "filters", "filters", 1, 1024);
+        whole(i, l, "kernelSize", "kernel size", 1, 32);
+        whole(i, l, "strides", "strides", 1, 16);
+      }
+      if (l.type === "maxPooling2d") whole(i, l, "poolSize", "pool size", 1, 32);
+      if (l.type === "add" && i > 0) whole(i, l, "from", "'adds the output of layer'", 1, i);
+      if (l.type === "add" && i === 0) throw bad(i, "Add needs an earlier layer to add");
+      if (l.activation === "softmax" && i !== layers.length - 1) throw bad(i, "softmax only on the last layer");
     });
   }
   return layers;
 }
+/** The per-sample input shape typed in (`8, 8, 1`), or the data's flat rows when empty. */
+function readInputShape(features) {
+  const t = $("input-shape").value.trim();
+  if (t === "") return [features];
+  const dims = t
+    .split(/[\s,×x]+/)
+    .filter(Boolean)
+    .map(Number);
+  if (!dims.length || dims.some((d) => !Number.isInteger(d) || d < 1))
+    throw Object.assign(new Error(`input shape '${t}': give whole numbers like 8, 8, 1`), { field: "layers-error" });
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (features != null && size !== features)
+    throw Object.assign(new Error(`input shape [${dims.join(", ")}] holds ${size} values; the data has ${features} features per row`), {
+      field: "layers-error",
+    });
+  return dims;
+}
+let summarySeq = 0;
+/** Each layer's output shape and parameter count, as Keras' `summary()` gives them (the worker builds the model). */
+function refreshSummary() {
+  const seq = ++summarySeq;
+  const rows = [...$("layers").querySelectorAll("tr")];
+  const show = (sums) =>
+    rows.forEach((r, i) => {
+      const s = sums?.[i];
+      r.querySelector(".layer-shape").textContent = s ? `[${s.outputShape.join(", ")}]` : "–";
+      r.querySelector(".layer-params").textContent = s ? s.params.toLocaleString("en-US") : "–";
+    });
+  const features = app.data?.features;
+  if (!app.worker || features == null || app.imported) {
+    show(null);
+    $("total-params").textContent = "";
+    return;
+  }
+  let spec;
+  try {
+    const layers = readLayers();
+    spec = { layers, inputShape: readInputShape(features), seed: 0 };
+    modelConfig(layers, spec.inputShape, 0);
+  } catch (err) {
+    show(null);
+    $("total-params").textContent = "";
+    if (err.field === "layers-error" || /layer/.test(err.message)) setError("layers-error", err.message);
+    return;
+  }
+  app.worker
+    .call("summarize", spec)
+    .then((sum) => {
+      if (seq !== summarySeq) return;
+      setError("layers-error", null);
+      show(
+        rowSummaries(
+          sum,
+          spec.layers.some((l) => l.type === "add"),
+          rows.length,
+        ),
+      );
+      $("total-params").textContent = `Total params: ${sum.totalParams.toLocaleString("en-US")}`;
+    })
+    .catch((err) => {
+      if (seq !== summarySeq) return;
+      show(null);
+      $("total-params").textContent = "";
+      setError("layers-error", humanError(err.message));
+    });
+}
 function applyPreset(name) {
   const p = PRESETS[name];
   if (!p) return;
+  $("input-shape").value = p.inputShape ?? "";
   renderLayers(p.layers);
   $("epochs").value = p.epochs;
   const radio = document.querySelector(`input[name="source"][value="${p.source}"]`);
@@ -153,6 +312,7 @@ function fitOutputToClasses() {
   const rows = [...$("layers").querySelectorAll("tr")];
   const last = rows[rows.length - 1]?.querySelector('[data-k="units"]');
   if (last && Number(last.value) !== app.data.classes) last.value = app.data.classes;
+  refreshSummary();
 }
 
 function ioText(d) {
@@ -460,10 +620,12 @@ async function train() {
   let cfg;
   try {
     const layers = readLayers();
+    const inputShape = readInputShape(app.data?.features);
     const lr = numVal("lr");
     if (!(lr > 0 && lr <= 10)) throw Object.assign(new Error("learning rate must be in (0, 10]"), { field: "train-error" });
     cfg = {
       layers,
+      inputShape,
       seed: intIn("init-seed", 0, 2 ** 31, "Init seed"),
       optimizer: { type: $("optimizer").value, learningRate: lr },
       epochs: intIn("epochs", 1, 10000, "Epochs"),
@@ -519,7 +681,7 @@ async function train() {
     persist();
   } catch (err) {
     section.dataset.state = "error";
-    setError(/layer|units|softmax/.test(err.message) ? "layers-error" : "train-error", humanError(err.message));
+    setError(/layer|units|softmax|shape|kernel/i.test(err.message) ? "layers-error" : "train-error", humanError(err.message));
     status("Training failed.");
   } finally {
     app.busy = false;
@@ -1341,6 +1503,7 @@ function renderDownloads() {
 // ---------- Session ----------
 const CONTROLS = [
   "preset",
+  "input-shape",
   "init-seed",
   "optimizer",
   "lr",
@@ -1485,10 +1648,17 @@ async function main() {
   drawCurves({ loss: [], accuracy: [], valLoss: [], valAccuracy: [] }, 2);
   app.worker = startWorker();
   $("preset").addEventListener("change", (e) => applyPreset(e.target.value));
-  $("layers").addEventListener("change", () => ($("preset").value = "custom"));
+  $("layers").addEventListener("change", () => {
+    $("preset").value = "custom";
+    refreshSummary();
+  });
+  $("input-shape").addEventListener("change", () => {
+    $("preset").value = "custom";
+    refreshSummary();
+  });
   $("add-layer").addEventListener("click", () => {
     const ls = readLayers(false);
-    ls.splice(Math.max(ls.length - 1, 0), 0, { units: 32, activation: "relu" });
+    ls.splice(Math.max(ls.length - 1, 0), 0, defaultRow("dense"));
     renderLayers(ls);
     $("preset").value = "custom";
   });

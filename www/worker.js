@@ -6,6 +6,7 @@
 // State: one dataset, one float model (trained here or imported), and every variant
 // (.tflite file) written for that model in this session, by key.
 import init, * as lq from "../pkg/litequant.js";
+import { modelConfig } from "./layers.js";
 
 const ready = init();
 
@@ -75,6 +76,20 @@ async function loadDataset(args) {
     default:
       throw new Error(`unknown data source '${args.source}'`);
   }
+}
+
+/**
+ * A model from the page's layer rows (see layers.js) on inputs of `inputShape` per sample
+ * (default: the flat rows): a `Sequential`, or a functional `Model` when a row is a
+ * residual `add`. Rows without a type (sessions kept before conv layers) are Dense.
+ */
+function buildModel(layers, inputShape, features, seed) {
+  const rows = layers.map((l) => ({ type: "dense", ...l }));
+  const shape = inputShape ?? [features];
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== features) throw new Error(`input shape [${shape.join(", ")}] holds ${size} values; the data has ${features} features per row`);
+  const { functional, config } = modelConfig(rows, shape, seed);
+  return functional ? lq.Model.fromConfig(config) : lq.Sequential.fromConfig(config);
 }
 
 /** The float model's inputs and outputs, whichever way it was made. */
@@ -322,14 +337,25 @@ const handlers = {
     return null;
   },
 
-  async train({ layers, seed, optimizer, epochs, batchSize, shuffleSeed }, progress) {
+  /** Keras-style `summary()` of the model the layer rows describe (nothing is kept). */
+  summarize({ layers, inputShape, seed }) {
+    const features = inputShape.reduce((a, b) => a * b, 1);
+    const model = buildModel(layers, inputShape, features, seed);
+    try {
+      return model.summary();
+    } finally {
+      model.free();
+    }
+  },
+
+  async train({ layers, inputShape, seed, optimizer, epochs, batchSize, shuffleSeed }, progress) {
     const d = state.data;
     if (!d) throw new Error("load a dataset first");
     if (!d.labelled) throw new Error("training needs labels: this data has none (it is representative data only)");
     const outUnits = layers[layers.length - 1]?.units;
     lq.checkDataset(d.train.y, d.features, d.features, outUnits);
     if (d.test.rows) lq.checkDataset(d.test.y, d.features, d.features, outUnits);
-    const model = lq.Sequential.fromConfig({ inputShape: [d.features], seed, layers });
+    const model = buildModel(layers, inputShape, d.features, seed);
     model.compile({ optimizer, loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
     state.cancelRequested = false;
     const history = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
@@ -352,7 +378,7 @@ const handlers = {
     }
     state.model?.free();
     state.model = model;
-    state.modelInfo = { layers, seed, features: d.features, classes: outUnits, range: d.range, dataName: d.name };
+    state.modelInfo = { layers, inputShape, seed, features: d.features, classes: outUnits, range: d.range, dataName: d.name };
     state.imported = null;
     clearVariants();
     return { history, cancelled, epochsRun: history.loss.length, ms: performance.now() - t0 };
@@ -365,12 +391,12 @@ const handlers = {
   },
 
   /** A trained model back from `exportModel`'s result. */
-  restoreModel({ layers, seed, features, classes, weights, range: r, dataName }) {
-    const model = lq.Sequential.fromConfig({ inputShape: [features], seed, layers });
+  restoreModel({ layers, inputShape, seed, features, classes, weights, range: r, dataName }) {
+    const model = buildModel(layers, inputShape, features, seed);
     model.setWeights(weights);
     state.model?.free();
     state.model = model;
-    state.modelInfo = { layers, seed, features, classes, range: r, dataName };
+    state.modelInfo = { layers, inputShape, seed, features, classes, range: r, dataName };
     state.imported = null;
     clearVariants();
     return null;

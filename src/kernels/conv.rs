@@ -6,11 +6,10 @@
 //! `reference_integer_ops::DepthwiseConvPerChannel`, `reference_ops::HybridConvPerChannel`)
 //! in their loop and summation order:
 //!
-//! - float DEPTHWISE_CONV_2D: per output element, `total = 0.0f`, then `total += x * w`
-//!   over the window in (filter_y, filter_x) order skipping points outside the image, then
-//!   `clamp(total + bias)` (no FMA); float CONV_2D sums in the order of TF's calibrator
-//!   (the optimized kernel's Eigen GEMM, see [`f32_conv_generic`]), so that calibration
-//!   reproduces TF's ranges bit for bit;
+//! - float CONV_2D and DEPTHWISE_CONV_2D sum in the order of TF's calibrator (the
+//!   optimized kernels: Eigen's GEMM, see [`f32_conv_generic`]; the depthwise accumulator
+//!   starting at the bias, see [`f32_depthwise_conv_generic`]), so that calibration
+//!   reproduces TF's ranges bit for bit (no FMA);
 //! - int8: `acc = Σ w * (x + input_offset)` (int32, wrapping as C++ compiles it), `+ bias`,
 //!   then **`MultiplyByQuantizedMultiplier`** (the fixed-point form, per channel) — unlike
 //!   LiteRT 2.3.0's reference FULLY_CONNECTED, its reference conv kernels never moved to
@@ -429,8 +428,18 @@ pub fn f32_hybrid_conv_generic(
     }
 }
 
-/// Float DEPTHWISE_CONV_2D (`reference_ops::DepthwiseConv`): output channel
-/// `oc = ic * depth_multiplier + m` reads input channel `ic`; `w` `[1, fh, fw, out_c]`.
+/// Float DEPTHWISE_CONV_2D: output channel `oc = ic * depth_multiplier + m` reads input
+/// channel `ic`; `w` `[1, fh, fw, out_c]`.
+///
+/// **The summation order is TF's calibrator's** (TFLite's optimized
+/// `optimized_ops::DepthwiseConv`, which TF 2.21's calibrator ran): the accumulator
+/// starts at the bias (`DepthwiseConvInitAccBuffer`), then adds `x · w` over the window in
+/// (filter_y, filter_x) order, skipping points outside the image, then the clamp.
+/// `reference_ops::DepthwiseConv` adds the bias last instead; the two differ by float
+/// rounding only. Checked against LiteRT 2.3.0's builtin kernel on the calibration rows
+/// of `cnn_fixed` (61,661 unclamped outputs) and `resnet_tiny` (120,000): all equal
+/// with the bias first, 42 % and 32 % differ with the bias last — and the calibrated
+/// ranges of both models equal TF's only this way (`tests/convert_cnn.rs`).
 pub fn f32_depthwise_conv_generic(
     g: &ConvGeometry,
     depth_multiplier: usize,
@@ -448,7 +457,7 @@ pub fn f32_depthwise_conv_generic(
                 for ic in 0..g.in_c {
                     for m in 0..depth_multiplier {
                         let oc = ic * depth_multiplier + m;
-                        let mut total = 0.0f32;
+                        let mut total = bias.map_or(0.0, |bs| bs[oc]);
                         for fy in 0..g.filter_h {
                             let iy = y0 + (g.dilation_h * fy) as isize;
                             for fx in 0..g.filter_w {
@@ -458,8 +467,7 @@ pub fn f32_depthwise_conv_generic(
                                 }
                             }
                         }
-                        let bv = bias.map_or(0.0, |bs| bs[oc]);
-                        out[o] = f32_clamp_activation(total + bv, act.0, act.1);
+                        out[o] = f32_clamp_activation(total, act.0, act.1);
                         o += 1;
                     }
                 }

@@ -513,6 +513,10 @@ impl OpDef for Prelu {
     }
 
     fn quant(&self, _: &Op) -> QuantSpec {
-        QuantSpec::calibrated()
+        // alpha (a constant in Keras' PReLU): a per-tensor symmetric int8 weight.
+        QuantSpec {
+            per_tensor_weights: vec![1],
+            ..QuantSpec::calibrated()
+        }
     }
 }

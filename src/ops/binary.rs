@@ -16,7 +16,8 @@
 
 use super::util::{fixed_multiplier, quantized_activation_range, INT8_RANGE, UINT8_RANGE};
 use super::{
-    activation, input_dtype, EvalCtx, Kernel, OpDef, PrepareCtx, Prepared, QuantMode, QuantSpec,
+    activation, input_dtype, EvalCtx, Inplace, Kernel, OpDef, PrepareCtx, Prepared, QuantMode,
+    QuantSpec,
 };
 use crate::error::{Error, Result};
 use crate::graph::{Activation, BuiltinOperator, DType, Op, Tensor};
@@ -297,6 +298,11 @@ fn add_sub_params(
 pub struct Add;
 
 impl OpDef for Add {
+    /// `Register_ADD*`: `kTfLiteInplaceOpInput0Shared | kTfLiteInplaceOpInput1Shared`.
+    fn inplace(&self, _: BuiltinOperator) -> Inplace {
+        Inplace::Changed(0b11)
+    }
+
     fn max_version(&self, _: BuiltinOperator) -> i32 {
         2
     }
@@ -372,6 +378,11 @@ impl OpDef for Add {
 pub struct Mul;
 
 impl OpDef for Mul {
+    /// `Register_MUL*`: `kTfLiteInplaceOpInput0Shared | kTfLiteInplaceOpInput1Shared`.
+    fn inplace(&self, _: BuiltinOperator) -> Inplace {
+        Inplace::Changed(0b11)
+    }
+
     fn max_version(&self, _: BuiltinOperator) -> i32 {
         3
     }
@@ -455,6 +466,11 @@ impl OpDef for Mul {
 pub struct Sub;
 
 impl OpDef for Sub {
+    /// `Register_SUB*`: `kTfLiteInplaceOpInput0Shared | kTfLiteInplaceOpInput1Shared`.
+    fn inplace(&self, _: BuiltinOperator) -> Inplace {
+        Inplace::Changed(0b11)
+    }
+
     fn max_version(&self, _: BuiltinOperator) -> i32 {
         3
     }
@@ -499,6 +515,11 @@ impl OpDef for Sub {
 pub struct Div;
 
 impl OpDef for Div {
+    /// `Register_DIV*`: `kTfLiteInplaceOpInput0Shared | kTfLiteInplaceOpInput1Shared`.
+    fn inplace(&self, _: BuiltinOperator) -> Inplace {
+        Inplace::Changed(0b11)
+    }
+
     fn max_version(&self, _: BuiltinOperator) -> i32 {
         2
     }

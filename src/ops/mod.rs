@@ -58,10 +58,15 @@
 //! - [`OpDef::runtime_version`]: the `min_runtime_version` TFLite's table gives
 //!   (op, version); `None` for a pair the table lacks (finalize refuses to guess).
 //! - [`OpDef::quant`]: how full-integer / 16x8 / dynamic-range quantization treats the op
-//!   ([`QuantSpec`]: output parameters, weights and their per-channel axis, bias, shared
-//!   scales, unquantized operands, which modes have a kernel).
+//!   ([`QuantSpec`]: output parameters, weights and their per-channel axis, per-tensor
+//!   weights, bias, shared scales, unquantized operands, which modes have a kernel). The
+//!   full-integer pass propagates parameters through same-scale ops as TF's MLIR quantizer
+//!   does (`crate::quant::propagate`).
 //! - [`OpDef::quantized_options`]: option changes quantization implies (FULLY_CONNECTED
 //!   hybrid: `asymmetric_quantize_inputs = true`).
+//! - [`OpDef::inplace`]: TFLite's `inplace_operator` flags of the op's kernel (ADD, SUB,
+//!   MUL, DIV overwrite an input; RESHAPE aliases it): calibration needs them to record
+//!   ranges as TF's calibrator does ([`Inplace`]).
 //! - [`OpDef::label`]: how reports name the op (default: name + fused activation).
 
 pub mod activation;
@@ -104,6 +109,12 @@ pub trait OpDef: Sync {
     /// Option changes quantizing to `mode` implies (default: none).
     fn quantized_options(&self, _op: &mut Op, _mode: QuantMode) -> Result<()> {
         Ok(())
+    }
+
+    /// Whether TFLite's kernel registration lets the output share an input's memory
+    /// (`TfLiteRegistration::inplace_operator`; default: no).
+    fn inplace(&self, _code: BuiltinOperator) -> Inplace {
+        Inplace::None
     }
 
     /// The op's name in reports: the schema name plus its fused activation, if any
@@ -265,6 +276,25 @@ pub fn check_supported(g: &Graph) -> Result<()> {
     }
 }
 
+/// TFLite's in-place flags of an op's kernel (`TfLiteInPlaceOp`): which of the first
+/// three inputs the output may share memory with, and whether the op leaves the data as
+/// it is (RESHAPE) or writes new values over it (ADD).
+///
+/// This matters for calibration: TF's calibrator (`calibrator.cc`, `LoggingEval`) logs
+/// an op's float inputs before *and after* the kernel runs, so when the arena planner
+/// (`ArenaPlanner::IdentifyInPlaceTensors`) gave the output an input's buffer, that
+/// input's recorded range also takes in the output's values. See
+/// [`crate::quant::calibrate::calibrate`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inplace {
+    /// `kTfLiteInplaceOpNone`.
+    None,
+    /// `kTfLiteInplaceOpInput<k>Shared` for the inputs in the mask (bit k), values changed.
+    Changed(u8),
+    /// The same with `kTfLiteInplaceOpDataUnmodified` (the output aliases the input).
+    Unmodified(u8),
+}
+
 /// The quantization modes of the converter, as [`OpDef::quantized_options`] sees them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuantMode {
@@ -331,6 +361,11 @@ pub struct QuantSpec {
     pub shared_scale: bool,
     /// Inputs left as they are (int32 shapes, axes, paddings).
     pub unquantized_inputs: Vec<usize>,
+    /// Constant inputs quantized as per-tensor weights: int8 symmetric, narrow range
+    /// [-127, 127], zero point 0, scale `max|c| / 127` (PRELU's alpha: the MLIR
+    /// quantizer treats a constant operand of an op without per-channel support and
+    /// without a same-scale requirement as a weight).
+    pub per_tensor_weights: Vec<usize>,
 }
 
 impl Default for QuantSpec {
@@ -345,6 +380,7 @@ impl Default for QuantSpec {
             bias: None,
             shared_scale: false,
             unquantized_inputs: Vec::new(),
+            per_tensor_weights: Vec::new(),
         }
     }
 }

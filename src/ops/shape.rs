@@ -4,7 +4,7 @@
 //! -1] → RESHAPE` — is evaluated at prepare time (STRIDED_SLICE and PACK, in `slice.rs`,
 //! fold when their inputs are known).
 
-use super::{EvalCtx, Kernel, OpDef, OutputRule, PrepareCtx, Prepared, QuantSpec};
+use super::{EvalCtx, Inplace, Kernel, OpDef, OutputRule, PrepareCtx, Prepared, QuantSpec};
 use crate::error::{Error, Result};
 use crate::graph::schema::TensorType;
 use crate::graph::{num_elements, BuiltinOperator, DType, Op, Tensor};
@@ -17,6 +17,11 @@ use crate::tflite::tensor_type_name;
 pub struct Reshape;
 
 impl OpDef for Reshape {
+    /// `Register_RESHAPE`: `kTfLiteInplaceOpInput0Shared | kTfLiteInplaceOpDataUnmodified`.
+    fn inplace(&self, _: BuiltinOperator) -> Inplace {
+        Inplace::Unmodified(0b1)
+    }
+
     fn max_version(&self, _: BuiltinOperator) -> i32 {
         2
     }

@@ -4,6 +4,7 @@
 use crate::error::{check_finite, Error, Result};
 use crate::graph::{DType, Graph};
 use crate::interp::Interpreter;
+use crate::ops;
 
 /// Per-tensor calibrated ranges, indexed like `Graph::tensors`; `None` for tensors the run
 /// never produced (constants, non-float tensors).
@@ -112,6 +113,18 @@ pub fn calibrate(
         return Err(Error::invalid("the representative dataset is empty: full-integer quantization needs at least one sample"));
     }
     let per_sample = data.len() / n;
+    let mut it = Interpreter::new(g.clone())?;
+    let input = 0;
+    // A dataset of the input's rank gives each sample's shape ([1, shape[1..]]): the input
+    // is resized to it where the model's shape signature leaves dimensions unknown.
+    let resized = sample_shape(g, shape)?;
+    let width = match &resized {
+        Some(dims) => {
+            it.resize_input(input, dims)?;
+            per_sample
+        }
+        None => width,
+    };
     if per_sample != width {
         return Err(Error::shape(
             "representative sample width (the model input has this many features)",
@@ -120,26 +133,143 @@ pub fn calibrate(
         ));
     }
     check_finite("representative dataset", data)?;
-    let mut it = Interpreter::new(g.clone())?;
-    let input = 0;
+    // Shapes are known now (batch 1): the tensors whose memory TFLite would share.
+    it.set_input_f32(input, &data[..width])?;
+    let alias = inplace_logged_inputs(&it)?;
     let mut ranges: Vec<Option<(f32, f32)>> = vec![None; g.tensors.len()];
+    let fold = |r: &mut Option<(f32, f32)>, vals: &[f32]| {
+        for &v in vals {
+            if v.is_nan() {
+                continue;
+            }
+            *r = Some(match *r {
+                None => (v, v),
+                Some((lo, hi)) => (lo.min(v), hi.max(v)),
+            });
+        }
+    };
     for (s, sample) in data.chunks_exact(width).enumerate() {
         it.set_input_f32(input, sample)?;
         it.invoke_observed(&mut |idx: usize, vals: &[f32]| {
-            let r = &mut ranges[idx];
-            for &v in vals {
-                if v.is_nan() {
-                    continue;
-                }
-                *r = Some(match *r {
-                    None => (v, v),
-                    Some((lo, hi)) => (lo.min(v), hi.max(v)),
-                });
+            fold(&mut ranges[idx], vals);
+            if let Some(i) = alias[idx] {
+                fold(&mut ranges[i], vals);
             }
         })?;
         progress(s + 1, n);
     }
     Ok(Ranges { ranges, samples: n })
+}
+
+/// The input shape of one sample when the dataset has the model input's rank and its
+/// sample shape differs from the stored one (`None`: feed the stored shape). Dimensions
+/// that differ must be unknown (`-1`) in the input's shape signature.
+fn sample_shape(g: &Graph, shape: &[usize]) -> Result<Option<Vec<i32>>> {
+    let t = &g.tensors[g.inputs[0]];
+    if shape.len() != t.shape.len() || shape.len() < 2 {
+        return Ok(None);
+    }
+    let mut dims = vec![1i32];
+    for &d in &shape[1..] {
+        dims.push(
+            i32::try_from(d)
+                .map_err(|_| Error::shape("representative dataset", "dimensions < 2^31", shape))?,
+        );
+    }
+    if dims[1..] == t.shape[1..] {
+        return Ok(None);
+    }
+    let sig = t.shape_signature.as_deref().unwrap_or(&t.shape);
+    for (k, (&d, &stored)) in dims.iter().zip(&t.shape).enumerate().skip(1) {
+        if d != stored && sig.get(k) != Some(&-1) {
+            return Err(Error::shape(
+                format!(
+                    "representative dataset sample (model input '{}', signature {:?})",
+                    t.name, sig
+                ),
+                &t.shape[1..],
+                &shape[1..],
+            ));
+        }
+    }
+    Ok(Some(dims))
+}
+
+/// For each op output, the input whose recorded range TF's calibrator also extends with
+/// the output's values: the input TFLite's arena planner lets an in-place op
+/// ([`ops::Inplace::Changed`]) overwrite, because `LoggingEval` logs the op's inputs
+/// again after the kernel ran. The rules of `ArenaPlanner::IdentifyInPlaceTensors` /
+/// `InputTensorCanBeShared`: the first of the op's first three inputs its kernel may
+/// share whose byte size equals the output's and exceeds 4, that is used once in the
+/// graph (counting model outputs), not a model input or constant, and whose output is not
+/// a model output; an output aliasing an input ([`ops::Inplace::Unmodified`], RESHAPE)
+/// shares its root, which must itself be used once.
+fn inplace_logged_inputs(it: &Interpreter) -> Result<Vec<Option<usize>>> {
+    let g = it.graph();
+    let n = g.tensors.len();
+    let mut refcounts = vec![0usize; n];
+    for &t in &g.outputs {
+        refcounts[t] += 1;
+    }
+    for op in &g.ops {
+        for &t in &op.inputs {
+            if let Ok(t) = usize::try_from(t) {
+                refcounts[t] += 1;
+            }
+        }
+    }
+    let bytes = |t: usize| -> Option<usize> {
+        let shape = it.tensor_shape(t).ok()?;
+        let elems = crate::graph::num_elements(shape)?;
+        Some(elems * g.tensors[t].dtype.size())
+    };
+    let mut root: Vec<usize> = (0..n).collect();
+    let mut logged = vec![None; n];
+    for op in &g.ops {
+        let Some(&out) = op.outputs.first() else {
+            continue;
+        };
+        let Ok(out) = usize::try_from(out) else {
+            continue;
+        };
+        let (mask, changed) = match ops::def_of(op).map(|d| d.inplace(op.code)) {
+            Some(ops::Inplace::Changed(m)) => (m, true),
+            Some(ops::Inplace::Unmodified(m)) => (m, false),
+            _ => continue,
+        };
+        let shareable = |i: usize| {
+            if changed {
+                match (bytes(i), bytes(out)) {
+                    (Some(a), Some(b)) if a == b && a > 4 => {}
+                    _ => return false,
+                }
+                if refcounts[i] > 1 {
+                    return false;
+                }
+            }
+            !g.inputs.contains(&i) && !g.outputs.contains(&out) && g.tensors[i].data.is_none()
+        };
+        let Some(input) = op
+            .inputs
+            .iter()
+            .take(3)
+            .enumerate()
+            .filter(|(k, _)| mask & (1 << k) != 0)
+            .filter_map(|(_, &i)| usize::try_from(i).ok())
+            .find(|&i| shareable(i))
+        else {
+            continue;
+        };
+        let r = root[input];
+        if changed && refcounts[r] > 1 {
+            continue;
+        }
+        root[out] = r;
+        if changed {
+            logged[out] = Some(input);
+        }
+    }
+    Ok(logged)
 }
 
 #[cfg(test)]
@@ -154,6 +284,59 @@ mod tests {
             LayerConfig::dense(3, Activation::Softmax),
         ];
         lower(&Model::sequential(&[5], &layers, 7).unwrap()).unwrap()
+    }
+
+    /// TF's calibrator logs an op's inputs again after an in-place kernel overwrote them:
+    /// in `relu(relu(x) * 3)` the MUL runs in place, so the first relu's output is recorded
+    /// over both values; the model input (never shared), a tensor read twice and an op
+    /// writing a model output (neither shareable) keep their own.
+    #[test]
+    fn inplace_inputs_take_in_the_outputs_values() {
+        use crate::graph::{f32_bytes, BuiltinOperator, Op, Tensor};
+        let mut g = Graph::new();
+        let act =
+            |g: &mut Graph, n: &str| g.add_tensor(Tensor::activation(n, DType::F32, vec![1, 4]));
+        let (x, a, m, o) = (
+            act(&mut g, "x"),
+            act(&mut g, "a"),
+            act(&mut g, "m"),
+            act(&mut g, "o"),
+        );
+        let three = f32_bytes(&[3.0; 4]);
+        let c = g.add_tensor(Tensor::constant("c", DType::F32, vec![4], three));
+        g.inputs = vec![x];
+        g.outputs = vec![o];
+        let op = |code, i: Vec<usize>, o: usize| {
+            Op::new(
+                code,
+                None,
+                i.iter().map(|&t| t as i32).collect(),
+                vec![o as i32],
+            )
+        };
+        g.ops.push(op(BuiltinOperator::Relu, vec![x], a));
+        g.ops.push(op(BuiltinOperator::Mul, vec![a, c], m));
+        g.ops.push(op(BuiltinOperator::Relu, vec![m], o));
+        let data = [-1.0, 0.5, 1.0, 2.0];
+        let r = calibrate(&g, &data, &[1, 4], |_, _| {}).unwrap();
+        assert_eq!(r.get(x), Some((-1.0, 2.0)));
+        assert_eq!(
+            r.get(a),
+            Some((0.0, 6.0)),
+            "relu's range takes in the MUL's"
+        );
+        assert_eq!(r.get(m), Some((0.0, 6.0)));
+        // `a` read twice (MUL(a, a)): TFLite does not share it.
+        g.ops[1].inputs = vec![a as i32, a as i32];
+        let r = calibrate(&g, &data, &[1, 4], |_, _| {}).unwrap();
+        assert_eq!(r.get(a), Some((0.0, 2.0)));
+        assert_eq!(r.get(m), Some((0.0, 4.0)));
+        // MUL writing the model output: not in place either.
+        g.ops[1].inputs = vec![a as i32, c as i32];
+        g.ops.pop();
+        g.outputs = vec![m];
+        let r = calibrate(&g, &data, &[1, 4], |_, _| {}).unwrap();
+        assert_eq!(r.get(a), Some((0.0, 2.0)));
     }
 
     fn bits(r: &Ranges) -> Vec<Option<(u32, u32)>> {

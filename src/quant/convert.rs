@@ -17,12 +17,13 @@ use super::finalize::{finalize, ModelSource};
 use super::params::{
     activation_params, quantize_bias, quantize_weights, round_half_away, weight_scales,
 };
+use super::propagate::{duplicate_shared_constants, insert_requantizations, propagate};
 use super::selective;
 use crate::error::{Error, Result};
 use crate::graph::{
     f16_bytes, i32_bytes, i8_bytes, BuiltinOperator, DType, Graph, Op, Quant, Tensor,
 };
-use crate::ops::{self, OutputRule, QuantMode, QuantSpec};
+use crate::ops::{self, QuantMode, QuantSpec};
 
 /// `inference_input_type` / `inference_output_type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -687,155 +688,6 @@ fn float16(src: &Graph) -> Result<Graph> {
     Ok(g)
 }
 
-/// Union-find over tensor indices (the groups of tensors that share one scale).
-struct Groups(Vec<usize>);
-
-impl Groups {
-    fn find(&mut self, mut t: usize) -> usize {
-        while self.0[t] != t {
-            self.0[t] = self.0[self.0[t]];
-            t = self.0[t];
-        }
-        t
-    }
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            self.0[rb] = ra;
-        }
-    }
-}
-
-/// Where an activation's parameters come from.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Source {
-    /// Its own calibrated range.
-    Calibrated(usize),
-    /// Fixed by the producing op's kernel.
-    Fixed(f32, i64),
-}
-
-/// Int8 parameters of every float activation (non-constant float32 tensor) of `g`, from the
-/// ops' output rules: own calibrated range, same as an input, fixed, or — for shared-scale
-/// ops (CONCATENATION) — the output's calibrated range imposed on every activation operand
-/// (the producers then write directly in that scale). Tensors linked by these rules form
-/// groups that get one set of parameters.
-fn activation_quant(g: &Graph, ranges: &Ranges, specs: &[QuantSpec]) -> Result<Vec<Option<Quant>>> {
-    let n = g.tensors.len();
-    let is_act = |t: usize| g.tensors[t].dtype == DType::F32 && g.tensors[t].data.is_none();
-    let mut groups = Groups((0..n).collect());
-    let mut own: Vec<Option<Source>> = vec![None; n];
-    // (op index, output tensor) of shared-scale ops: their range anchors their group.
-    let mut shared: Vec<(usize, usize)> = Vec::new();
-    for &i in &g.inputs {
-        if is_act(i) {
-            own[i] = Some(Source::Calibrated(i));
-        }
-    }
-    for (oi, (op, spec)) in g.ops.iter().zip(specs).enumerate() {
-        for &o in &op.outputs {
-            let o = o as usize;
-            if !is_act(o) {
-                continue;
-            }
-            let same_as = |k: usize| {
-                op.inputs
-                    .get(k)
-                    .and_then(|&i| usize::try_from(i).ok())
-                    .filter(|&i| is_act(i))
-            };
-            match spec.output {
-                OutputRule::Calibrated => own[o] = Some(Source::Calibrated(o)),
-                OutputRule::Fixed { int8, .. } => own[o] = Some(Source::Fixed(int8.0, int8.1)),
-                OutputRule::SameAsInput(k) => match same_as(k) {
-                    Some(i) => groups.union(i, o),
-                    // Input k is a constant: the output has nothing to follow.
-                    None => own[o] = Some(Source::Calibrated(o)),
-                },
-                OutputRule::Unquantized => {
-                    return Err(Error::converter(format!(
-                        "op {oi} ({}): float32 output '{}' cannot be quantized",
-                        op.display_name(),
-                        g.tensors[o].name
-                    )))
-                }
-            }
-            if spec.shared_scale {
-                shared.push((oi, o));
-                for (k, &i) in op.inputs.iter().enumerate() {
-                    let Ok(i) = usize::try_from(i) else { continue };
-                    if is_act(i) && !spec.unquantized_inputs.contains(&k) {
-                        groups.union(o, i);
-                    }
-                }
-            }
-        }
-    }
-    // One source per group: a shared-scale op's output if the group has one, else the
-    // group's single own source.
-    let mut source: Vec<Option<(Source, usize)>> = vec![None; n];
-    for &(oi, o) in &shared {
-        let r = groups.find(o);
-        if let Some((_, first)) = source[r] {
-            return Err(Error::unsupported(format!(
-                "op {oi} ({}) and op {first} both impose their output scale on tensor '{}' \
-                 (chained shared-scale ops)",
-                g.ops[oi].display_name(),
-                g.tensors[o].name
-            )));
-        }
-        source[r] = Some((Source::Calibrated(o), oi));
-    }
-    for (t, src) in own.iter().enumerate() {
-        let Some(src) = *src else { continue };
-        let r = groups.find(t);
-        match source[r] {
-            None => source[r] = Some((src, usize::MAX)),
-            Some((_, oi)) if oi != usize::MAX => {
-                if let Source::Fixed(..) = src {
-                    return Err(Error::unsupported(format!(
-                        "tensor '{}' has fixed quantization parameters but op {oi} ({}) \
-                         imposes its own scale on it",
-                        g.tensors[t].name,
-                        g.ops[oi].display_name()
-                    )));
-                }
-            }
-            Some(_) => {
-                return Err(Error::converter(format!(
-                    "tensor '{}' has two sources of quantization parameters (internal error)",
-                    g.tensors[t].name
-                )))
-            }
-        }
-    }
-    let mut params: Vec<Option<Quant>> = vec![None; n];
-    for (t, param) in params.iter_mut().enumerate() {
-        if !is_act(t) {
-            continue;
-        }
-        let r = groups.find(t);
-        let Some((src, _)) = source[r] else {
-            continue; // not reached by any op (an unused tensor)
-        };
-        let q = match src {
-            Source::Fixed(s, zp) => Quant::per_tensor(s, zp),
-            Source::Calibrated(c) => {
-                let (lo, hi) = ranges.get(c).ok_or_else(|| {
-                    Error::converter(format!(
-                        "tensor '{}' was not reached during calibration",
-                        g.tensors[c].name
-                    ))
-                })?;
-                let (s, zp) = activation_params(lo, hi);
-                Quant::per_tensor(s, zp)
-            }
-        };
-        *param = Some(q);
-    }
-    Ok(params)
-}
-
 /// Per-tensor asymmetric int8 of a float constant that is neither weight nor bias (the
 /// BatchNormalization MUL/ADD operands): parameters by the activation formula on the
 /// constant's own range, values `round_half_away(c / scale) + zp`, clamped.
@@ -877,18 +729,33 @@ fn full_integer(
     }
     // A float op's output is quantized again after it, with its own calibrated range.
     for (spec, _) in specs.iter_mut().zip(&float_ops).filter(|(_, &f)| f) {
-        spec.output = OutputRule::Calibrated;
+        spec.output = ops::OutputRule::Calibrated;
         spec.shared_scale = false;
     }
     // Activations first (one pass over the whole graph: shared scales may reach back to
-    // producers), then each op's constants in op order.
-    let params = activation_quant(&g, ranges, &specs)?;
-    for (t, q) in params.iter().enumerate() {
-        if let Some(q) = q {
-            let tensor = &mut g.tensors[t];
-            tensor.dtype = DType::I8;
-            tensor.quant = Some(q.clone());
+    // producers, as TF's quantizer propagates them), then each op's constants in op order.
+    duplicate_shared_constants(&mut g, &specs);
+    let prop = propagate(&g, ranges, &specs)?;
+    for (t, p) in prop.params.iter().enumerate() {
+        let Some((scale, zp)) = *p else { continue };
+        let tensor = &mut g.tensors[t];
+        if tensor.dtype != DType::F32 {
+            continue;
         }
+        if tensor.data.is_some() {
+            // A same-scale op's float constant: stored at the op's parameters.
+            let c = tensor.f32_data()?;
+            let q: Vec<i8> = c
+                .iter()
+                .map(|&v| {
+                    (round_half_away(v as f64 / scale as f64) + zp as f64).clamp(-128.0, 127.0)
+                        as i8
+                })
+                .collect();
+            tensor.data = Some(i8_bytes(&q));
+        }
+        tensor.dtype = DType::I8;
+        tensor.quant = Some(Quant::per_tensor(scale, zp));
     }
     for (oi, spec) in specs.iter().enumerate() {
         if float_ops[oi] {
@@ -960,6 +827,18 @@ fn full_integer(
             t.data = Some(i8_bytes(&q));
             t.quant = Some(weight_quant(scales, wi.axis, per_tensor));
         }
+        for &k in &spec.per_tensor_weights {
+            done.push(k);
+            if let Some(wt) = float_const(&g, &op, k) {
+                let w = g.tensors[wt].f32_data()?;
+                let scales = weight_scales(&w, 1);
+                let q = quantize_weights(&w, &scales);
+                let t = &mut g.tensors[wt];
+                t.dtype = DType::I8;
+                t.data = Some(i8_bytes(&q));
+                t.quant = Some(Quant::per_tensor(scales[0], 0));
+            }
+        }
         for k in 0..op.inputs.len() {
             if done.contains(&k) {
                 continue;
@@ -977,6 +856,7 @@ fn full_integer(
             def.quantized_options(op, QuantMode::Int8)?;
         }
     }
+    insert_requantizations(&mut g, &prop);
     // io: int8 as is; float: QUANTIZE first / DEQUANTIZE last; uint8: QUANTIZE at both ends
     // with the same scale and zero point + 128.
     let mut pre = Vec::new();
@@ -999,6 +879,20 @@ fn full_integer(
         ));
         rename_signature(&mut g, qi, ni, true);
     }
+    // Each output's DEQUANTIZE (float io) or QUANTIZE (uint8 io) follows the op producing
+    // the output, as TF places them (for an op with several outputs, in output order).
+    let mut after: Vec<Vec<Op>> = vec![Vec::new(); g.ops.len()];
+    let mut first = Vec::new();
+    let produced_at = |g: &Graph, t: usize| {
+        g.ops
+            .iter()
+            .position(|op| op.outputs.contains(&(t as i32)))
+            .map(|oi| {
+                let k = g.ops[oi].outputs.iter().position(|&o| o == t as i32);
+                (oi, k.unwrap_or(0))
+            })
+    };
+    let mut placed: Vec<(Option<(usize, usize)>, Op)> = Vec::new();
     for k in 0..g.outputs.len() {
         let qo = g.outputs[k];
         if output == IoType::Int8 {
@@ -1014,11 +908,22 @@ fn full_integer(
         } else {
             BuiltinOperator::Quantize
         };
-        g.ops
-            .push(Op::new(code, None, vec![qo as i32], vec![ni as i32]));
+        let op = Op::new(code, None, vec![qo as i32], vec![ni as i32]);
+        placed.push((produced_at(&g, qo), op));
         rename_signature(&mut g, qo, ni, false);
     }
-    pre.append(&mut g.ops);
+    placed.sort_by_key(|(at, _)| *at);
+    for (at, op) in placed {
+        match at {
+            Some((oi, _)) => after[oi].push(op),
+            None => first.push(op),
+        }
+    }
+    pre.append(&mut first);
+    for (op, mut tail) in std::mem::take(&mut g.ops).into_iter().zip(after) {
+        pre.push(op);
+        pre.append(&mut tail);
+    }
     g.ops = pre;
     // The float model's ops keep their order among the QUANTIZE / DEQUANTIZE ops the io
     // step added (a float model has none of its own): the j-th other op is op j.

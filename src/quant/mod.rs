@@ -6,6 +6,7 @@ pub mod convert;
 pub mod debugger;
 pub mod finalize;
 pub mod params;
+pub mod propagate;
 pub mod selective;
 
 pub use calibrate::{calibrate, Ranges};

@@ -15,6 +15,8 @@
 //     previous data stays loaded.
 //  5. Import a float .tflite and quantize it; bad model files and data that does not fit.
 //  6. The embed page runs two <litequant-demo> elements.
+//  (after 3) The digits CNN preset: conv layers edited with each layer's output shape and
+//     parameter count (Keras' summary()), the residual preset, training, int8 in LiteRT.
 // Throughout: no request leaves the origin, no page errors. Writes test-results/app-*.png.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -242,6 +244,114 @@ async function main() {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(overflow <= 1, `the page scrolls sideways on a narrow screen by ${overflow} px`);
       await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    await check("digits CNN preset: conv layers edited with output shapes and parameter counts; train, quantize, int8 in LiteRT", async () => {
+      const rowCells = () =>
+        page
+          .locator("#layers tr")
+          .evaluateAll((rows) =>
+            rows.map((r) => [
+              r.querySelector('[data-role="type"]').value,
+              r.querySelector(".layer-shape").textContent,
+              r.querySelector(".layer-params").textContent,
+            ]),
+          );
+      const waitCells = async (want) => {
+        await page
+          .waitForFunction(
+            (want) =>
+              JSON.stringify(
+                [...document.querySelectorAll("#layers tr")].map((r) => [
+                  r.querySelector('[data-role="type"]').value,
+                  r.querySelector(".layer-shape").textContent,
+                  r.querySelector(".layer-params").textContent,
+                ]),
+              ) === JSON.stringify(want),
+            want,
+            { timeout: 20_000 },
+          )
+          .catch(async () => assert(false, `layer rows ${JSON.stringify(await rowCells())}, expected ${JSON.stringify(want)}`));
+      };
+      await page.selectOption("#preset", "digitsCnn");
+      await page.waitForFunction(() => document.getElementById("data-summary").textContent.includes("handwritten digits"));
+      assert((await page.inputValue("#input-shape")) === "8, 8, 1", "the CNN preset sets the input shape");
+      // As Keras' summary(): Conv2D(8, 3) on 8×8×1 → [6, 6, 8], 3·3·1·8 + 8 = 80 params.
+      await waitCells([
+        ["conv2d", "[6, 6, 8]", "80"],
+        ["maxPooling2d", "[3, 3, 8]", "0"],
+        ["flatten", "[72]", "0"],
+        ["dense", "[10]", "730"],
+      ]);
+      assert((await text(page, "#total-params")) === "Total params: 810", await text(page, "#total-params"));
+      // Edit the conv layer: 4 filters, padding same, stride 2.
+      await page.fill('input[aria-label="Layer 1 filters"]', "4");
+      await page.selectOption('select[aria-label="Layer 1 padding"]', "same");
+      await page.fill('input[aria-label="Layer 1 strides"]', "2");
+      await page.locator('input[aria-label="Layer 1 strides"]').dispatchEvent("change");
+      await waitCells([
+        ["conv2d", "[4, 4, 4]", "40"],
+        ["maxPooling2d", "[2, 2, 4]", "0"],
+        ["flatten", "[16]", "0"],
+        ["dense", "[10]", "170"],
+      ]);
+      // A kernel larger than the input is refused by name.
+      await page.fill('input[aria-label="Layer 1 kernel size"]', "9");
+      await page.fill('input[aria-label="Layer 1 strides"]', "1");
+      await page.selectOption('select[aria-label="Layer 1 padding"]', "valid");
+      const e = await fieldError(page, "layers-error");
+      assert(/kernel|larger|input/i.test(e), `no error for a 9×9 kernel on 8×8: ${e}`);
+      // The residual preset builds a functional model; back to the CNN preset to train.
+      await page.selectOption("#preset", "residual");
+      await waitCells([
+        ["conv2d", "[8, 8, 8]", "80"],
+        ["conv2d", "[8, 8, 8]", "584"],
+        ["add", "[8, 8, 8]", "0"],
+        ["activation", "[8, 8, 8]", "0"],
+        ["maxPooling2d", "[4, 4, 8]", "0"],
+        ["flatten", "[128]", "0"],
+        ["dense", "[10]", "1,290"],
+      ]);
+      await page.locator("#layers-error").waitFor({ state: "hidden" });
+      await page.selectOption("#preset", "digitsCnn");
+      await waitCells([
+        ["conv2d", "[6, 6, 8]", "80"],
+        ["maxPooling2d", "[3, 3, 8]", "0"],
+        ["flatten", "[72]", "0"],
+        ["dense", "[10]", "730"],
+      ]);
+      await page.fill("#epochs", "15");
+      await page.click("#train-btn");
+      await waitAttr(page, "#train", "data-state", ["done"]);
+      await page.uncheck("#mode-dyn");
+      await page.selectOption("#io-type", "int8");
+      await page.click("#quantize-btn");
+      await waitAttr(page, "#compare", "data-done", ["1"]);
+      assert((await page.locator("#weight-cards svg").count()) === 2, "per-channel weight scales of the conv and the dense layer");
+      const acc = Object.fromEntries(
+        await page.locator("#compare-table tbody tr").evaluateAll((rows) => rows.map((r) => [r.dataset.model, Number(r.dataset.accuracy)])),
+      );
+      assert(acc.float32 > 0.85, `CNN float32 accuracy ${acc.float32}`);
+      console.log(`     CNN page accuracies: ${JSON.stringify(acc)}`);
+      const save = async (selector, name) => {
+        const [dl] = await Promise.all([page.waitForEvent("download"), page.click(selector)]);
+        const p = path.join(RESULTS, name);
+        await dl.saveAs(p);
+        return p;
+      };
+      const int8 = await save('a[download="model_quant_int8_int8io.tflite"]', "app_cnn_int8.tflite");
+      const f32 = await save('a[download="model_float32.tflite"]', "app_cnn_float32.tflite");
+      const py = spawnSync(
+        path.join(ROOT, ".venv/bin/python"),
+        [path.join(ROOT, "tests/e2e/check_litert.py"), f32, int8, path.join(RESULTS, "app_test_x.npy"), path.join(RESULTS, "app_test_y.npy"), String(acc.int8)],
+        { encoding: "utf8" },
+      );
+      process.stdout.write(py.stdout.replace(/^/gm, "     "));
+      assert(py.status === 0, `LiteRT check of the CNN failed: ${py.stderr || py.stdout}`);
+      await page.locator("#model").screenshot({ path: path.join(RESULTS, "app-model-cnn.png") });
+      // Back to the digits MLP for the scenarios below (flat input).
+      await page.selectOption("#preset", "digits");
+      await page.waitForFunction(() => document.getElementById("input-shape").value === "");
     });
 
     // Data: a digits subset as .npy (float32 features, int64 labels) and a 3-class CSV.
