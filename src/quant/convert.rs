@@ -7,8 +7,9 @@
 //! | `DEFAULT` + `supported_types = [float16]`                  | float16              |
 //! | `DEFAULT` + representative dataset (+ `TFLITE_BUILTINS_INT8`, io types) | full-integer int8 |
 
-use super::calibrate::{calibrate, Ranges};
+use super::calibrate::{calibrate_with, Ranges};
 use super::finalize::{finalize, ModelSource};
+use super::method::CalibrationConfig;
 use super::params::{
     activation_params, quantize_bias, quantize_weights, round_half_away, weight_scales,
 };
@@ -62,6 +63,9 @@ pub struct ConverterOptions {
     /// order): full-integer conversion uses them instead of calibrating again. Setting a
     /// new dataset must clear them.
     pub calibration: Option<Ranges>,
+    /// How each activation's range is chosen from the calibration (`calibrationMethod`,
+    /// `calibrationOptions`, `calibrationOverrides`; default TF's min/max).
+    pub calibration_method: CalibrationConfig,
 }
 
 impl Default for ConverterOptions {
@@ -74,6 +78,7 @@ impl Default for ConverterOptions {
             inference_input_type: IoType::Float32,
             inference_output_type: IoType::Float32,
             calibration: None,
+            calibration_method: CalibrationConfig::default(),
         }
     }
 }
@@ -238,7 +243,19 @@ pub fn convert(
                     check_calibration(float_graph, ds, r)?;
                     r.clone()
                 }
-                None => calibrate(float_graph, &ds.data, &ds.shape, progress)?,
+                None => calibrate_with(
+                    float_graph,
+                    &ds.data,
+                    &ds.shape,
+                    opts.calibration_method.histogram_bins(),
+                    progress,
+                )?,
+            };
+            // min/max everywhere (TF's calibration) keeps the calibrated bits as they are.
+            let ranges = if opts.calibration_method.is_minmax() {
+                ranges
+            } else {
+                opts.calibration_method.apply(float_graph, &ranges)?
             };
             full_integer(float_graph, &ranges, input, output)?
         }

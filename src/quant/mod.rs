@@ -4,8 +4,11 @@
 pub mod calibrate;
 pub mod convert;
 pub mod finalize;
+pub mod histogram;
+pub mod method;
 pub mod params;
 
-pub use calibrate::{calibrate, Ranges};
+pub use calibrate::{calibrate, calibrate_with, Ranges};
 pub use convert::{convert, ConverterOptions, IoType, Mode, RepresentativeDataset};
+pub use method::{CalibrationConfig, Method, MethodSpec, Override};
 pub mod report;

@@ -241,6 +241,7 @@ pub fn calibration_report_with(
         inference_output_type: IoType::Float32,
         // The ranges just computed: convert() would calibrate again to the same bits.
         calibration: Some(ranges.clone()),
+        ..Default::default()
     };
     let int8 = convert(float_graph, &opts, ModelSource::Keras, |_, _| {})?;
 
