@@ -493,13 +493,12 @@ pub fn entropy(hist: &SearchHistogram) -> (f32, f32) {
         }
         quantized[nq - 1] += sliced[nq * merged..].iter().sum::<u64>();
         let mut q = vec![0.0f64; len];
-        for j in 0..nq {
+        for (j, &qb) in quantized.iter().enumerate() {
             let (s, e) = (j * merged, (j + 1) * merged);
             let norm = p[s..e].iter().filter(|&&x| x != 0.0).count() as u64;
-            if norm != 0 {
-                // ORT stores the expansion in an int64 array: integer division.
-                let v = (quantized[j] / norm) as f64;
-                q[s..e].iter_mut().for_each(|x| *x = v);
+            // ORT stores the expansion in an int64 array: integer division.
+            if let Some(v) = qb.checked_div(norm) {
+                q[s..e].iter_mut().for_each(|x| *x = v as f64);
             }
         }
         let div = match (smooth(&p), smooth(&q)) {
@@ -609,7 +608,7 @@ mod tests {
         assert_eq!(s.counts.iter().sum::<u64>(), 20000);
         let (lo, hi) = percentile(&s, 99.0, false);
         assert!(
-            lo >= -0.91 && lo < -0.85 && hi > 2.0 && hi <= 40.0,
+            (-0.91..-0.85).contains(&lo) && hi > 2.0 && hi <= 40.0,
             "{lo} {hi}"
         );
         for (lo, hi) in [
