@@ -8,10 +8,10 @@ const port = IN_BROWSER ? self : (await import("node:worker_threads")).parentPor
 const reply = (msg, transfer = []) => port.postMessage(msg, transfer);
 
 const TASKS = {
-  /// ({model, data, shape}) -> {samples, ranges}
-  calibrate: ({ model, data, shape }) => {
-    const r = lq.calibrateRanges(model, data, shape);
-    return [r, [r.ranges.buffer]];
+  /// ({model, data, shape, bins}) -> {samples, ranges, histograms}
+  calibrate: ({ model, data, shape, bins }) => {
+    const r = lq.calibrateRanges(model, data, shape, bins);
+    return [r, [r.ranges.buffer, r.histograms.buffer]];
   },
   /// ({bytes, x, y}) -> {n, correct, predictions, lossTerms}
   evaluate: ({ bytes, x, y }) => {

@@ -138,7 +138,8 @@ async function poolFor(options) {
 }
 
 /// Calibrates `converter` on its representative dataset over the pool's workers and
-/// stores the merged ranges in it (`setCalibration`), so that the next `convert()` uses
+/// stores the merged ranges and histograms (for `calibrationMethod` other than min/max; the
+/// histograms merge exactly, so any split gives the same ranges) in it (`setCalibration`), so that the next `convert()` uses
 /// them: the file is byte for byte the one `convert()` writes calibrating by itself.
 /// Options: `{workers}` (default: one per core) or `{pool}`. Resolves to `{samples, workers}`.
 export async function calibrate(converter, options = {}) {
@@ -157,7 +158,7 @@ export async function calibrate(converter, options = {}) {
     slices.map(([s, e], i) => {
       const data = ds.data.slice(s * width, e * width);
       return pool
-        .call(i, "calibrate", { model, data, shape: [e - s, ...rest] }, [data.buffer])
+        .call(i, "calibrate", { model, data, shape: [e - s, ...rest], bins: converter.calibrationBins }, [data.buffer])
         .catch((err) => {
           throw new Error(`calibrate (samples ${s}..${e - 1}): ${err.message}`);
         });

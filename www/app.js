@@ -794,6 +794,27 @@ function renderCalibData() {
     warn.hidden = false;
   } else warn.hidden = true;
 }
+/** Each calibration method's range for a tensor: clipped share and expected int8 error. */
+function methodTable(t) {
+  const table = h("table", { className: "method-table small" });
+  table.append(h("caption", { textContent: "Calibration methods (ranges from the calibration histogram)" }), h("thead", {}));
+  const head = document.createElement("tr");
+  for (const c of ["method", "range", "clipped", "RMS error"]) head.append(h("th", { textContent: c }));
+  table.tHead.append(head);
+  const body = document.createElement("tbody");
+  for (const m of t.methods) {
+    const tr = document.createElement("tr");
+    tr.dataset.method = m.method;
+    if (m.min === t.min && m.max === t.max) tr.className = "chosen";
+    for (const v of [m.method, `[${fmt(m.min, 4)}, ${fmt(m.max, 4)}]`, `${(100 * m.clippedFraction).toFixed(3)} %`, fmt(Math.sqrt(m.expectedMse), 3)]) {
+      tr.append(h("td", { textContent: v }));
+    }
+    body.append(tr);
+  }
+  table.append(body);
+  return table;
+}
+
 async function quantize() {
   clearErrors("quantize-error", "compare-error", "calib-error");
   let args;
@@ -801,6 +822,7 @@ async function quantize() {
     args = {
       modes: { int8: $("mode-int8").checked, float16: $("mode-f16").checked, dynamic: $("mode-dyn").checked },
       io: $("io-type").value,
+      method: $("calib-method").value,
       calibRows: intIn("calib-rows", 1, 100000, "Calibration samples"),
     };
   } catch (err) {
@@ -1030,6 +1052,7 @@ function renderInspect(rep) {
       for (const [k, v] of facts) dl.append(h("dt", { textContent: k }), h("dd", { textContent: v }));
       const chart = h("div", { className: "chart-slot" });
       card.append(cap, chart, dl);
+      if (t.methods?.length) card.append(methodTable(t));
       if (fixed) {
         card.dataset.fixed = "1";
         card.append(
@@ -1133,6 +1156,7 @@ function renderCompare(cmp) {
       const tr = document.createElement("tr");
       tr.dataset.model = r.mode;
       tr.dataset.key = r.key;
+      if (r.method) tr.dataset.method = r.method;
       const first = r.outputs.find((o) => o.kind === "classification");
       if (first?.accuracy !== null && first?.accuracy !== undefined) tr.dataset.accuracy = String(first.accuracy);
       const firstReg = r.outputs.find(regOnly);
@@ -1520,6 +1544,7 @@ const CONTROLS = [
   "csv-label",
   "csv-header",
   "io-type",
+  "calib-method",
   "expect-min",
   "expect-max",
   "sample-text",

@@ -215,6 +215,28 @@ export function histogramChart(t, { width = 520, height = 220 } = {}) {
     const y = plot.y1 + 10 + (overlap && l.name === "max" ? 13 : 0);
     svg.append(el("text", { x, y, "text-anchor": anchor, class: "marker-label" }, l.text));
   }
+  // Each calibration method's range (t.methods: from the calibration histogram), one
+  // bracket per method under the min/max labels, labelled at its right end.
+  const ranges = el("g", { class: "method-ranges" });
+  (t.methods ?? []).forEach((m, k) => {
+    const y = plot.y1 + 34 + k * 11;
+    const [x0, x1] = [sx(m.min), sx(m.max)];
+    const g = el("g", { class: `method-range method-${m.method}`, "data-method": m.method });
+    g.append(el("line", { x1: x0, x2: x1, y1: y, y2: y }));
+    g.append(el("line", { x1: x0, x2: x0, y1: y - 3, y2: y + 3 }));
+    g.append(el("line", { x1: x1, x2: x1, y1: y - 3, y2: y + 3 }));
+    const right = x1 + 4 + textWidth(m.method) < plot.width - 2;
+    g.append(el("text", { x: right ? x1 + 4 : x0 - 4, y: y + 3, "text-anchor": right ? "start" : "end", class: "method-label" }, m.method));
+    g.append(
+      el(
+        "title",
+        {},
+        `${m.method}: [${fmt(m.min)}, ${fmt(m.max)}], clips ${(100 * m.clippedFraction).toFixed(3)} % of the calibration values, expected int8 RMS error ${fmt(Math.sqrt(m.expectedMse))}`,
+      ),
+    );
+    ranges.append(g);
+  });
+  svg.append(ranges);
   return svg;
 }
 

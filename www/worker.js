@@ -142,7 +142,16 @@ function clearVariants() {
 }
 
 function variantMeta(v) {
-  return { key: v.key, label: v.label, filename: v.filename, mode: v.mode, io: v.io, size: v.bytes.length, calibration: v.calibration };
+  return {
+    key: v.key,
+    label: v.label,
+    filename: v.filename,
+    mode: v.mode,
+    io: v.io,
+    method: v.method ?? null,
+    size: v.bytes.length,
+    calibration: v.calibration,
+  };
 }
 
 /** Input and output details of a file, for the page's io table and snippets. */
@@ -422,7 +431,7 @@ const handlers = {
    * training rows when there is a split). Adds them to the session's variants (a variant
    * with the same key is replaced); the float32 baseline is written once per model.
    */
-  async quantize({ modes, io, calibRows }, progress) {
+  async quantize({ modes, io, calibRows, method = "minmax" }, progress) {
     const d = state.data;
     if (!state.model && !state.imported) throw new Error("train a model or import a float .tflite first");
     if (!d) throw new Error("load a dataset first (the representative dataset comes from it)");
@@ -466,6 +475,7 @@ const handlers = {
         conv.supportedOps = ["TFLITE_BUILTINS_INT8"];
         conv.inferenceInputType = io;
         conv.inferenceOutputType = io;
+        conv.calibrationMethod = method;
         const ev = evaluationSet({ name: d.name, rows });
         // Calibration over a pool of workers (one per core; the same ranges as one):
         // the report and convert() below reuse them.
@@ -486,11 +496,12 @@ const handlers = {
         report.calibrationName = d.name;
         progress({ phase: "writing int8", done: 1, total: 1 });
         put({
-          key: `int8-${io}|${calKey}`,
-          label: `int8 (${io} io)`,
+          key: `int8-${io}-${method}|${calKey}`,
+          label: method === "minmax" ? `int8 (${io} io)` : `int8 (${io} io, ${method})`,
           mode: "int8",
           io,
-          filename: `model_quant_int8_${io}io.tflite`,
+          method,
+          filename: method === "minmax" ? `model_quant_int8_${io}io.tflite` : `model_quant_int8_${io}io_${method}.tflite`,
           bytes: conv.convert(),
           calibration,
         });

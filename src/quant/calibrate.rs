@@ -1,10 +1,14 @@
 //! Calibration: run the float graph on every representative sample (batch 1, as TF's
-//! calibrator does) and keep each float tensor's running min/max over all values.
+//! calibrator does) and keep each float tensor's running min/max over all values — and, for
+//! the calibration methods beyond min/max ([`super::method`]), each tensor's mergeable
+//! histogram ([`ActivationHistogram`]) in the same pass.
 
 use crate::error::{check_finite, Error, Result};
 use crate::graph::{DType, Graph};
 use crate::interp::Interpreter;
 use crate::ops;
+
+use super::histogram::ActivationHistogram;
 
 /// Per-tensor calibrated ranges, indexed like `Graph::tensors`; `None` for tensors the run
 /// never produced (constants, non-float tensors).
@@ -12,6 +16,9 @@ use crate::ops;
 pub struct Ranges {
     pub ranges: Vec<Option<(f32, f32)>>,
     pub samples: usize,
+    /// One histogram per tensor that has a range, when the pass collected them
+    /// ([`calibrate_with`] with `bins`); empty otherwise.
+    pub histograms: Vec<Option<ActivationHistogram>>,
 }
 
 impl Ranges {
@@ -31,13 +38,72 @@ impl Ranges {
                 self.ranges.len()
             )));
         }
+        if self.histograms.is_empty() != next.histograms.is_empty() {
+            return Err(Error::invalid(
+                "calibration parts differ: some collected histograms, some did not",
+            ));
+        }
         for (r, n) in self.ranges.iter_mut().zip(&next.ranges) {
             *r = match (*r, *n) {
                 (None, x) | (x, None) => x,
                 (Some((lo, hi)), Some((nlo, nhi))) => Some((lo.min(nlo), hi.max(nhi))),
             };
         }
+        for (h, n) in self.histograms.iter_mut().zip(&next.histograms) {
+            match (h.as_mut(), n) {
+                (_, None) => {}
+                (None, Some(n)) => *h = Some(n.clone()),
+                (Some(h), Some(n)) => h.merge(n)?,
+            }
+        }
         self.samples += next.samples;
+        Ok(())
+    }
+
+    /// The histograms in transfer form: per tensor, its length then
+    /// [`ActivationHistogram::to_f64s`] (length 0: none). Empty when none were collected.
+    pub fn histograms_to_f64s(&self) -> Vec<f64> {
+        let mut v = Vec::new();
+        for h in &self.histograms {
+            match h {
+                None => v.push(0.0),
+                Some(h) => {
+                    let d = h.to_f64s();
+                    v.push(d.len() as f64);
+                    v.extend(d);
+                }
+            }
+        }
+        v
+    }
+
+    /// Sets the histograms from [`Ranges::histograms_to_f64s`]'s form (empty: none).
+    pub fn set_histograms_from_f64s(&mut self, v: &[f64]) -> Result<()> {
+        self.histograms.clear();
+        if v.is_empty() {
+            return Ok(());
+        }
+        let mut at = 0;
+        while at < v.len() {
+            let len = v[at];
+            if !(len.fract() == 0.0 && len >= 0.0 && at + 1 + len as usize <= v.len()) {
+                return Err(Error::invalid("calibration histograms: bad length"));
+            }
+            let len = len as usize;
+            self.histograms.push(if len == 0 {
+                None
+            } else {
+                Some(ActivationHistogram::from_f64s(&v[at + 1..at + 1 + len])?)
+            });
+            at += 1 + len;
+        }
+        if self.histograms.len() != self.ranges.len() {
+            return Err(Error::invalid(format!(
+                "calibration histograms for {} tensors, ranges for {}",
+                self.histograms.len(),
+                self.ranges.len()
+            )));
+        }
         Ok(())
     }
 
@@ -62,7 +128,11 @@ impl Ranges {
             .chunks_exact(2)
             .map(|p| (!p[0].is_nan() && !p[1].is_nan()).then_some((p[0], p[1])))
             .collect();
-        Ok(Ranges { ranges, samples })
+        Ok(Ranges {
+            ranges,
+            samples,
+            histograms: Vec::new(),
+        })
     }
 }
 
@@ -97,8 +167,23 @@ pub fn calibrate(
     g: &Graph,
     data: &[f32],
     shape: &[usize],
+    progress: impl FnMut(usize, usize),
+) -> Result<Ranges> {
+    calibrate_with(g, data, shape, None, progress)
+}
+
+/// [`calibrate`], also collecting every observed tensor's histogram for searches over
+/// `bins` bins when `bins` is given (same pass; the min/max are the same bits).
+pub fn calibrate_with(
+    g: &Graph,
+    data: &[f32],
+    shape: &[usize],
+    bins: Option<usize>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Ranges> {
+    if let Some(b) = bins {
+        super::histogram::check_bins(b)?;
+    }
     let width = sample_width(g)?;
     let declared: Option<usize> = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
     if shape.is_empty() || declared != Some(data.len()) {
@@ -148,17 +233,33 @@ pub fn calibrate(
             });
         }
     };
+    let mut histograms: Vec<Option<ActivationHistogram>> = match bins {
+        Some(_) => vec![None; g.tensors.len()],
+        None => Vec::new(),
+    };
     for (s, sample) in data.chunks_exact(width).enumerate() {
         it.set_input_f32(input, sample)?;
         it.invoke_observed(&mut |idx: usize, vals: &[f32]| {
             fold(&mut ranges[idx], vals);
+            if let (Some(b), Some(h)) = (bins, histograms.get_mut(idx)) {
+                h.get_or_insert_with(|| ActivationHistogram::new(b)).add(vals);
+            }
+            // An in-place op's input is logged again with the op's output (TF's
+            // calibrator): its range and its histogram both see those values.
             if let Some(i) = alias[idx] {
                 fold(&mut ranges[i], vals);
+                if let (Some(b), Some(h)) = (bins, histograms.get_mut(i)) {
+                    h.get_or_insert_with(|| ActivationHistogram::new(b)).add(vals);
+                }
             }
         })?;
         progress(s + 1, n);
     }
-    Ok(Ranges { ranges, samples: n })
+    Ok(Ranges {
+        ranges,
+        samples: n,
+        histograms,
+    })
 }
 
 /// The input shape of one sample when the dataset has the model input's rank and its

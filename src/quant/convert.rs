@@ -12,8 +12,9 @@
 //! `disable_per_channel_for_dense`) and keeps float the ops the QuantizationDebugger's
 //! denylists name or that have no int8 kernel (float fallback, [`super::selective`]).
 
-use super::calibrate::{calibrate, Ranges};
+use super::calibrate::{calibrate_with, Ranges};
 use super::finalize::{finalize, ModelSource};
+use super::method::CalibrationConfig;
 use super::params::{
     activation_params, quantize_bias, quantize_weights, round_half_away, weight_scales,
 };
@@ -134,6 +135,9 @@ pub struct ConverterOptions {
     /// order): full-integer conversion uses them instead of calibrating again. Setting a
     /// new dataset must clear them.
     pub calibration: Option<Ranges>,
+    /// How each activation's range is chosen from the calibration (`calibrationMethod`,
+    /// `calibrationOptions`, `calibrationOverrides`; default TF's min/max).
+    pub calibration_method: CalibrationConfig,
 }
 
 impl Default for ConverterOptions {
@@ -154,6 +158,7 @@ impl Default for ConverterOptions {
             calibrate_only: false,
             debugger: false,
             calibration: None,
+            calibration_method: CalibrationConfig::default(),
         }
     }
 }
@@ -443,12 +448,25 @@ pub fn ranges_for(
     let ds = opts.representative_dataset.as_ref().ok_or_else(|| {
         Error::converter("full-integer quantization needs a representative dataset")
     })?;
-    match &opts.calibration {
+    let ranges = match &opts.calibration {
         Some(r) => {
             check_calibration(float_graph, ds, r)?;
-            Ok(r.clone())
+            r.clone()
         }
-        None => calibrate(float_graph, &ds.data, &ds.shape, progress),
+        None => calibrate_with(
+            float_graph,
+            &ds.data,
+            &ds.shape,
+            opts.calibration_method.histogram_bins(),
+            progress,
+        )?,
+    };
+    // min/max everywhere (TF's calibration) keeps the calibrated bits as they are; the
+    // other methods read the histograms collected in the same pass (or merged by the pool).
+    if opts.calibration_method.is_minmax() {
+        Ok(ranges)
+    } else {
+        opts.calibration_method.apply(float_graph, &ranges)
     }
 }
 

@@ -5,10 +5,13 @@ pub mod calibrate;
 pub mod convert;
 pub mod debugger;
 pub mod finalize;
+pub mod histogram;
+pub mod method;
 pub mod params;
 pub mod propagate;
 pub mod selective;
 
-pub use calibrate::{calibrate, Ranges};
+pub use calibrate::{calibrate, calibrate_with, Ranges};
 pub use convert::{convert, BiasType, ConverterOptions, IoType, Mode, RepresentativeDataset};
+pub use method::{CalibrationConfig, Method, MethodSpec, Override};
 pub mod report;

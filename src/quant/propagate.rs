@@ -490,6 +490,7 @@ mod tests {
         let mut ranges = Ranges {
             ranges: vec![None; 4],
             samples: 1,
+            histograms: Vec::new(),
         };
         ranges.ranges[x] = Some((-1.0, 2.0));
         ranges.ranges[r] = Some((0.0, 2.0));

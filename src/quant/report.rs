@@ -22,9 +22,10 @@
 
 use serde::Serialize;
 
-use super::calibrate::{calibrate, sample_width, Ranges};
+use super::calibrate::{calibrate_with, sample_width, Ranges};
 use super::convert::{convert, ConverterOptions, IoType, RepresentativeDataset};
 use super::finalize::ModelSource;
+use super::method::{search, CalibrationConfig, Method};
 use crate::error::{Error, Result};
 use crate::graph::{DType, Graph, Op};
 use crate::interp::Interpreter;
@@ -75,6 +76,29 @@ pub struct TensorReport {
     pub clipped_above: usize,
     /// Values of the evaluation set observed for this tensor.
     pub values: usize,
+    /// The calibrated min/max (TF's range; `min`/`max` above are the range the chosen
+    /// calibration method gave).
+    pub calibrated_min: f32,
+    pub calibrated_max: f32,
+    /// Each calibration method's range for this tensor, from its calibration histogram, with
+    /// the share of calibration values it clips and its expected int8 error (empty when the
+    /// tensor has no finite value).
+    pub methods: Vec<MethodRange>,
+}
+
+/// One calibration method's range for a tensor ([`super::method`]).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodRange {
+    /// `"minmax"`, `"percentile"`, `"entropy"` or `"mse"`.
+    pub method: &'static str,
+    pub min: f32,
+    pub max: f32,
+    /// Share of the calibration values outside `[min, max]` (0..1, by histogram bin).
+    pub clipped_fraction: f64,
+    /// Expected squared error per value of int8 quantization with this range (the MSE
+    /// method's objective, over the histogram), in the tensor's units squared.
+    pub expected_mse: f64,
 }
 
 /// Counts of values in `bins` equal-width bins over `[lo, hi]`.
@@ -205,6 +229,27 @@ pub fn calibration_report_with(
     calib: &RepresentativeDataset,
     eval: Option<&RepresentativeDataset>,
     calibrated: Option<&Ranges>,
+    progress: impl FnMut(usize, usize),
+) -> Result<CalibrationReport> {
+    calibration_report_method(
+        float_graph,
+        calib,
+        eval,
+        calibrated,
+        &CalibrationConfig::default(),
+        progress,
+    )
+}
+
+/// As [`calibration_report_with`], the int8 graph built with the calibration method
+/// `config` (the converter's `calibrationMethod`/options/overrides); every tensor also lists
+/// each method's range from its histogram (collected in the calibration pass).
+pub fn calibration_report_method(
+    float_graph: &Graph,
+    calib: &RepresentativeDataset,
+    eval: Option<&RepresentativeDataset>,
+    calibrated: Option<&Ranges>,
+    config: &CalibrationConfig,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<CalibrationReport> {
     let width = sample_width(float_graph)?;
@@ -227,9 +272,19 @@ pub fn calibration_report_with(
                 "the calibration given does not match this model and representative dataset",
             ))
         }
-        None => calibrate(float_graph, &calib.data, &calib.shape, |d, _| {
-            progress(d, total)
-        })?,
+        None => calibrate_with(
+            float_graph,
+            &calib.data,
+            &calib.shape,
+            Some(config.bins),
+            |d, _| progress(d, total),
+        )?,
+    };
+    let raw = ranges;
+    let ranges = if config.is_minmax() {
+        raw.clone()
+    } else {
+        config.apply(float_graph, &raw)?
     };
 
     let opts = ConverterOptions {
@@ -250,7 +305,7 @@ pub fn calibration_report_with(
         .collect();
     let mut hist: Vec<Option<Histogram>> = vec![None; float_graph.tensors.len()];
     for &t in &tracked {
-        let (lo, hi) = ranges.get(t).unwrap_or((0.0, 0.0));
+        let (lo, hi) = raw.get(t).unwrap_or((0.0, 0.0));
         hist[t] = Some(Histogram::new(lo, hi, HISTOGRAM_BINS));
     }
     let grids: Vec<Option<(f32, i64, f32, f32)>> = (0..float_graph.tensors.len())
@@ -341,6 +396,9 @@ pub fn calibration_report_with(
             clipped_below: below,
             clipped_above: above,
             values: n,
+            calibrated_min: raw.get(t).map_or(min, |r| r.0),
+            calibrated_max: raw.get(t).map_or(max, |r| r.1),
+            methods: method_ranges(&raw, t, &ft.name, config)?,
         });
     }
 
@@ -390,6 +448,37 @@ pub fn calibration_report_with(
         layers,
         worst_layer,
     })
+}
+
+/// Every method's range for tensor `t` (its histogram's, when the calibration has one).
+fn method_ranges(
+    raw: &Ranges,
+    t: usize,
+    name: &str,
+    config: &CalibrationConfig,
+) -> Result<Vec<MethodRange>> {
+    let Some(h) = raw.histograms.get(t).and_then(|h| h.as_ref()) else {
+        return Ok(Vec::new());
+    };
+    let Ok(signed) = h.signed(name) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for m in Method::ALL {
+        let spec = super::method::MethodSpec {
+            method: m,
+            ..config.default
+        };
+        let (lo, hi) = search(h, name, spec)?;
+        out.push(MethodRange {
+            method: m.name(),
+            min: lo,
+            max: hi,
+            clipped_fraction: signed.clipped_fraction(lo, hi),
+            expected_mse: signed.expected_mse(lo, hi),
+        });
+    }
+    Ok(out)
 }
 
 fn ranges_samples(r: &Ranges) -> usize {
@@ -553,6 +642,7 @@ mod tests {
     use super::*;
     use crate::graph::lower::lower;
     use crate::nn::{Activation as NnAct, LayerConfig, Model};
+    use crate::quant::calibrate::calibrate;
     use crate::quant::params::activation_params;
 
     fn model() -> Graph {
@@ -645,7 +735,9 @@ mod tests {
         let g = model();
         let calib = data(12, 3);
         let eval = data(5, 4);
-        let ranges = calibrate(&g, &calib.data, &calib.shape, |_, _| {}).unwrap();
+        // The pool's parts carry histograms (the report lists every method's range).
+        let bins = Some(crate::quant::histogram::DEFAULT_BINS);
+        let ranges = calibrate_with(&g, &calib.data, &calib.shape, bins, |_, _| {}).unwrap();
         let want = calibration_report(&g, &calib, Some(&eval), |_, _| {}).unwrap();
         let mut last = (0, 0);
         let got =

@@ -24,7 +24,32 @@ mod tfjs;
 pub use model::{JsModel, JsSequential, ModelHandle};
 
 use crate::converter::TfliteConverter;
-use crate::quant::{IoType, RepresentativeDataset};
+use crate::quant::{
+    CalibrationConfig, IoType, Method, MethodSpec, Override, RepresentativeDataset,
+};
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CalibrationOptionsJs {
+    percentile: Option<f64>,
+    bins: Option<f64>,
+    symmetric: Option<bool>,
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+struct OverrideJs {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percentile: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    symmetric: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<f32>,
+}
 
 pub(crate) fn js_err(e: crate::Error) -> JsError {
     JsError::new(&e.to_string())
@@ -290,6 +315,123 @@ impl JsConverter {
             })
             .collect();
         to_js(&nodes)
+    }
+
+    /// `calibrationMethod`: `"minmax"` (default: TF's; files bit-exact with TF's),
+    /// `"percentile"`, `"entropy"` or `"mse"` (see `src/quant/method.rs`).
+    #[wasm_bindgen(getter, js_name = calibrationMethod)]
+    pub fn calibration_method(&self) -> String {
+        self.inner
+            .options
+            .calibration_method
+            .default
+            .method
+            .name()
+            .into()
+    }
+    #[wasm_bindgen(setter, js_name = calibrationMethod)]
+    pub fn set_calibration_method(&mut self, v: String) -> Result<(), JsError> {
+        let m = Method::parse(&v, "calibrationMethod").map_err(js_err)?;
+        self.inner.options.calibration_method.default.method = m;
+        Ok(())
+    }
+
+    /// `calibrationOptions`: `{percentile (in (50, 100], default 99.99), bins (even, in
+    /// [256, 65536], default 2048), symmetric (percentile on |x|, default false)}`.
+    #[wasm_bindgen(getter, js_name = calibrationOptions)]
+    pub fn calibration_options(&self) -> Result<JsValue, JsError> {
+        let c = &self.inner.options.calibration_method;
+        to_js(&CalibrationOptionsJs {
+            percentile: Some(c.default.percentile),
+            bins: Some(c.bins as f64),
+            symmetric: Some(c.default.symmetric),
+        })
+    }
+    #[wasm_bindgen(setter, js_name = calibrationOptions)]
+    pub fn set_calibration_options(&mut self, v: JsValue) -> Result<(), JsError> {
+        let o: CalibrationOptionsJs = if v.is_undefined() || v.is_null() {
+            CalibrationOptionsJs::default()
+        } else {
+            from_js("calibrationOptions ({percentile?, bins?, symmetric?})", v)?
+        };
+        let c = &mut self.inner.options.calibration_method;
+        let mut next = CalibrationConfig {
+            overrides: c.overrides.clone(),
+            ..CalibrationConfig::default()
+        };
+        next.default.method = c.default.method;
+        next.set_options(o.percentile, o.bins, o.symmetric)
+            .map_err(js_err)?;
+        *c = next;
+        Ok(())
+    }
+
+    /// `calibrationOverrides`: `{tensorName: {method, percentile?, symmetric?} | {min, max}}`
+    /// (tensor names as in `calibrationReport()`); checked against the model here.
+    #[wasm_bindgen(setter, js_name = calibrationOverrides)]
+    pub fn set_calibration_overrides(&mut self, v: JsValue) -> Result<(), JsError> {
+        let raw: std::collections::BTreeMap<String, OverrideJs> = if v.is_undefined() || v.is_null()
+        {
+            Default::default()
+        } else {
+            from_js(
+                    "calibrationOverrides ({tensorName: {method, percentile?, symmetric?} | {min, max}})",
+                    v,
+                )?
+        };
+        let base = self.inner.options.calibration_method.default;
+        let mut overrides = std::collections::BTreeMap::new();
+        for (name, o) in raw {
+            let what = format!("calibrationOverrides['{name}']");
+            let ov = match (o.method, o.min, o.max) {
+                (None, Some(lo), Some(hi)) => Override::Range(lo, hi),
+                (Some(m), None, None) => {
+                    let method = Method::parse(&m, &what).map_err(js_err)?;
+                    let percentile = o.percentile.unwrap_or(base.percentile);
+                    crate::quant::method::check_percentile(percentile, &what).map_err(js_err)?;
+                    Override::Method(MethodSpec {
+                        method,
+                        percentile,
+                        symmetric: o.symmetric.unwrap_or(base.symmetric),
+                    })
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "{what}: give either {{method}} or both {{min, max}}"
+                    )))
+                }
+            };
+            overrides.insert(name, ov);
+        }
+        let mut next = self.inner.options.calibration_method.clone();
+        next.overrides = overrides;
+        next.check_overrides(self.inner.float_graph())
+            .map_err(js_err)?;
+        self.inner.options.calibration_method = next;
+        Ok(())
+    }
+    #[wasm_bindgen(getter, js_name = calibrationOverrides)]
+    pub fn calibration_overrides(&self) -> Result<JsValue, JsError> {
+        let mut out = std::collections::BTreeMap::new();
+        for (k, o) in &self.inner.options.calibration_method.overrides {
+            out.insert(
+                k.clone(),
+                match *o {
+                    Override::Range(lo, hi) => OverrideJs {
+                        min: Some(lo),
+                        max: Some(hi),
+                        ..Default::default()
+                    },
+                    Override::Method(m) => OverrideJs {
+                        method: Some(m.method.name().into()),
+                        percentile: Some(m.percentile),
+                        symmetric: Some(m.symmetric),
+                        ..Default::default()
+                    },
+                },
+            );
+        }
+        to_js(&out)
     }
 
     /// Converts: the bytes of a `.tflite` file.

@@ -18,16 +18,29 @@ fn get(o: &JsValue, k: &str) -> Result<JsValue, JsError> {
     Reflect::get(o, &k.into()).map_err(|_| bad(format!("calibration part: no '{k}'")))
 }
 
-/// `calibrateRanges(floatModelBytes, data, shape)` → `{samples, ranges}`: the calibrator's
-/// per-tensor min/max over these samples (`ranges`: a Float32Array of `[min, max]` per
-/// tensor, NaN where a tensor has none). One worker's share of a calibration.
+/// `calibrateRanges(floatModelBytes, data, shape, bins?)` → `{samples, ranges, histograms}`:
+/// the calibrator's per-tensor min/max over these samples (`ranges`: a Float32Array of
+/// `[min, max]` per tensor, NaN where a tensor has none) and, when `bins` is given, every
+/// tensor's mergeable histogram (`histograms`: a Float64Array, empty without `bins`). One
+/// worker's share of a calibration.
 #[wasm_bindgen(js_name = calibrateRanges)]
-pub fn calibrate_ranges(bytes: &[u8], data: &[f32], shape: Vec<usize>) -> Result<JsValue, JsError> {
+pub fn calibrate_ranges(
+    bytes: &[u8],
+    data: &[f32],
+    shape: Vec<usize>,
+    bins: Option<u32>,
+) -> Result<JsValue, JsError> {
     let g = crate::tflite::read(bytes).map_err(js_err)?;
-    let r = quant::calibrate(&g, data, &shape, |_, _| {}).map_err(js_err)?;
+    let r = quant::calibrate_with(&g, data, &shape, bins.map(|b| b as usize), |_, _| {})
+        .map_err(js_err)?;
     let o = Object::new();
     set(&o, "samples", &JsValue::from(r.samples as u32));
     set(&o, "ranges", &Float32Array::from(&r.to_pairs()[..]).into());
+    set(
+        &o,
+        "histograms",
+        &Float64Array::from(&r.histograms_to_f64s()[..]).into(),
+    );
     Ok(o.into())
 }
 
@@ -64,6 +77,13 @@ impl JsConverter {
         crate::tflite::write(self.inner.float_graph()).map_err(js_err)
     }
 
+    /// `calibrationBins`: the histogram bins the pool's workers collect (`calibrateRanges`'s
+    /// `bins`), the converter's `calibrationOptions.bins`.
+    #[wasm_bindgen(getter, js_name = calibrationBins)]
+    pub fn calibration_bins(&self) -> u32 {
+        self.inner.options.calibration_method.bins as u32
+    }
+
     /// `setCalibration(parts)`: the `calibrateRanges` results of consecutive slices of the
     /// representative dataset, in dataset order; merged, they replace the calibration
     /// `convert()` would run (and must cover the whole dataset). Setting a new
@@ -87,7 +107,16 @@ impl JsConverter {
                     "setCalibration: part {i}: ranges is not a Float32Array"
                 ))
             })?;
-            let r = Ranges::from_pairs(&ranges.to_vec(), samples as usize).map_err(js_err)?;
+            let mut r = Ranges::from_pairs(&ranges.to_vec(), samples as usize).map_err(js_err)?;
+            let hist = get(&p, "histograms")?;
+            if !(hist.is_undefined() || hist.is_null()) {
+                let h: Float64Array = hist.dyn_into().map_err(|_| {
+                    bad(format!(
+                        "setCalibration: part {i}: histograms is not a Float64Array"
+                    ))
+                })?;
+                r.set_histograms_from_f64s(&h.to_vec()).map_err(js_err)?;
+            }
             match &mut merged {
                 None => merged = Some(r),
                 Some(m) => m.merge(&r).map_err(js_err)?,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::{bad, from_js, js_err, to_js, JsConverter};
-use crate::quant::report::calibration_report_with;
+use crate::quant::report::calibration_report_method;
 use crate::quant::RepresentativeDataset;
 
 #[derive(Deserialize)]
@@ -49,11 +49,12 @@ impl JsConverter {
         } else if !(options.is_undefined() || options.is_null()) {
             return Err(bad("calibrationReport: options must be an object"));
         }
-        let report = calibration_report_with(
+        let report = calibration_report_method(
             self.inner.float_graph(),
             calib,
             eval.as_ref(),
             self.inner.options.calibration.as_ref(),
+            &self.inner.options.calibration_method,
             |d, t| {
                 if let Some(f) = &on_progress {
                     let _ = f.call2(

@@ -8,6 +8,8 @@
 //  2. Full flow: train, quantize (int8 + float16 + dynamic), Inspect shows a histogram per
 //     tensor, Compare shows accuracies; the downloaded int8 file runs in LiteRT and its
 //     held-out accuracy is within 1 point of float (tests/e2e/check_litert.py).
+//  2b. Calibration method entropy: a second int8 variant, its accuracy in Compare, every
+//     method's range drawn on each tensor's histogram (tests/e2e: method selection).
 //  3. The quantization debugger (Inspect): layers sorted by error, the worst kept in float,
 //     re-converted, shown in Compare, downloaded; the file runs in LiteRT.
 //  3b. Screenshots of every panel (1280×800) and of the page on a narrow screen.
@@ -230,6 +232,24 @@ async function main() {
       );
       process.stdout.write(acc.stdout.replace(/^/gm, "     "));
       assert(acc.status === 0, `LiteRT check of the file with ${worst} in float failed: ${acc.stderr || acc.stdout}`);
+    });
+
+    await check("calibration method: entropy writes another int8 variant; Inspect draws every method's range", async () => {
+      const runs = Number((await page.getAttribute("#quantize", "data-runs")) ?? 0);
+      await page.selectOption("#calib-method", "entropy");
+      await page.click("#quantize-btn");
+      await page.waitForFunction((n) => Number(document.getElementById("quantize").dataset.runs ?? 0) > n, runs, { timeout: 120_000 });
+      await page.waitForFunction(() => !!document.querySelector('#compare-table tbody tr[data-method="entropy"][data-accuracy]'), null, { timeout: 120_000 });
+      const acc = Number(await page.getAttribute('#compare-table tbody tr[data-method="entropy"]', "data-accuracy"));
+      assert(Math.abs(acc - pageAcc.float32) <= 0.01, `entropy int8 ${acc} vs float ${pageAcc.float32}`);
+      const cards = await page.locator("#tensor-cards .tensor-card").count();
+      assert((await page.locator("#tensor-cards .tensor-card svg .method-range").count()) === 4 * cards, "a method range is missing from a histogram");
+      assert((await page.locator("#tensor-cards table.method-table tbody tr").count()) === 4 * cards, "method tables incomplete");
+      // The int8 model uses the entropy ranges: the chosen row is entropy's where TFLite does not fix the range.
+      assert((await page.locator('#tensor-cards table.method-table tr.chosen[data-method="entropy"]').count()) >= 2, "entropy's range is not the one used");
+      assert(await page.locator('a[download="model_quant_int8_int8io_entropy.tflite"]').count(), "no download for the entropy file");
+      console.log(`     entropy int8 accuracy: ${acc}`);
+      await page.selectOption("#calib-method", "minmax"); // the settings persist: leave the default
     });
 
     await check("screenshots of every panel (1280×800) and a narrow screen", async () => {
