@@ -54,8 +54,13 @@ pub struct ConverterOptions {
     pub representative_dataset: Option<RepresentativeDataset>,
     /// `target_spec.supported_ops` contains `TFLITE_BUILTINS_INT8` (integer-only ops).
     pub int8_ops_only: bool,
-    /// `target_spec.supported_types = [float16]`
+    /// `target_spec.supported_types` contains `float16`.
     pub float16: bool,
+    /// `target_spec.supported_ops` lists `TFLITE_BUILTINS_INT8`, alone or with
+    /// `TFLITE_BUILTINS` (`int8_ops_only` is the "alone" case).
+    pub int8_ops_listed: bool,
+    /// `target_spec.supported_types` contains `int8`.
+    pub int8_type: bool,
     pub inference_input_type: IoType,
     pub inference_output_type: IoType,
     /// Ranges already calibrated on `representative_dataset` (by workers, merged in
@@ -71,6 +76,8 @@ impl Default for ConverterOptions {
             representative_dataset: None,
             int8_ops_only: false,
             float16: false,
+            int8_ops_listed: false,
+            int8_type: false,
             inference_input_type: IoType::Float32,
             inference_output_type: IoType::Float32,
             calibration: None,
@@ -122,17 +129,19 @@ impl ConverterOptions {
         }
         // Integer-only means INT8 is the *only* set (TF's `post_training_int8_no_float`).
         self.int8_ops_only = int8 && !builtins;
+        self.int8_ops_listed = int8;
         Ok(())
     }
 
-    /// `target_spec.supported_types`: `[]` or `["float16"]` (`"int8"` is accepted as TF does:
-    /// it asks for integer quantization like `TFLITE_BUILTINS_INT8`).
+    /// `target_spec.supported_types`: any of `"float16"`, `"int8"` (what they decide is
+    /// [`ConverterOptions::mode`]'s table).
     pub fn set_supported_types(&mut self, types: &[String]) -> Result<()> {
         let mut f16 = false;
+        let mut i8 = false;
         for t in types {
             match t.to_ascii_lowercase().trim_start_matches("tf.") {
                 "float16" => f16 = true,
-                "int8" => self.int8_ops_only = true,
+                "int8" => i8 = true,
                 "float32" => {}
                 other => {
                     return Err(Error::converter(format!(
@@ -142,68 +151,72 @@ impl ConverterOptions {
             }
         }
         self.float16 = f16;
+        self.int8_type = i8;
         Ok(())
     }
 
-    /// Which conversion these options ask for, rejecting what TF rejects.
+    /// Which conversion these options ask for, rejecting what TF rejects: TensorFlow
+    /// 2.21's decision rule (`TFLiteConverter` in `lite.py`, observed on every combination
+    /// of optimizations × dataset × supported ops × supported types × io types in
+    /// `tests/fixtures/converter_decisions.json`), checked in this order:
+    ///
+    /// | condition | outcome |
+    /// |---|---|
+    /// | ops exactly `[TFLITE_BUILTINS_INT8]` and types contain `float16` | error (TF's e2) |
+    /// | no dataset, and ops list `TFLITE_BUILTINS_INT8` or types are exactly `[int8]` | error (e1), with or without optimizations |
+    /// | no optimizations | float32 (dataset, ops and types are ignored) |
+    /// | `DEFAULT`, no dataset | float16 if types are exactly `[float16]`, else dynamic range |
+    /// | `DEFAULT` + dataset | float16 if types are exactly `[float16]`, else full-integer int8 (`[float16, int8]` = `[int8]`) |
+    /// | int8 / uint8 io unless full-integer | error (e0) |
+    ///
+    /// The error messages are TF's, followed by what to change. An empty dataset is refused
+    /// (TF writes a float file: a deliberate difference, see the README's bad-input table).
     pub fn mode(&self) -> Result<Mode> {
+        let int8_listed = self.int8_ops_listed || self.int8_ops_only;
+        let types_only_int8 = self.int8_type && !self.float16;
+        let types_only_f16 = self.float16 && !self.int8_type;
+        if self.int8_ops_only && self.float16 {
+            return Err(Error::converter(
+                "as full integer quantization has been enabled by setting supported_ops = \
+                 [TFLITE_BUILTINS_INT8], supported_types should be left empty or set to [int8] \
+                 (remove float16, or add TFLITE_BUILTINS to supported_ops)",
+            ));
+        }
+        let has_ds = self.representative_dataset.is_some();
+        if !has_ds && (int8_listed || types_only_int8) {
+            return Err(Error::converter(
+                "for full integer quantization (supported_ops TFLITE_BUILTINS_INT8 or \
+                 supported_types [int8]), a representative dataset must be specified",
+            ));
+        }
+        let mode = if !self.optimize {
+            Mode::Float32
+        } else if types_only_f16 {
+            Mode::Float16
+        } else if let Some(ds) = &self.representative_dataset {
+            if ds.data.is_empty() || ds.shape.first() == Some(&0) {
+                return Err(Error::converter(
+                    "the representative dataset is empty: full-integer quantization needs at \
+                     least one sample",
+                ));
+            }
+            Mode::FullInteger {
+                input: self.inference_input_type,
+                output: self.inference_output_type,
+            }
+        } else {
+            Mode::DynamicRange
+        };
         let float_io = self.inference_input_type == IoType::Float32
             && self.inference_output_type == IoType::Float32;
-        let io_error = || {
-            Error::converter(
-                "inference_input_type and inference_output_type must be float32 unless the model is \
-                 fully integer-quantized (optimizations=[DEFAULT] with a representative dataset)",
-            )
-        };
-        if !self.optimize {
-            if self.int8_ops_only {
-                return Err(Error::converter(
-                    "supported_ops=[TFLITE_BUILTINS_INT8] needs optimizations=[DEFAULT] and a representative dataset",
-                ));
-            }
-            if !float_io {
-                return Err(io_error());
-            }
-            // Like TF, float16 and a representative dataset are ignored without optimizations.
-            return Ok(Mode::Float32);
+        if !float_io && !matches!(mode, Mode::FullInteger { .. }) {
+            return Err(Error::converter(
+                "the inference_input_type and inference_output_type must be float32: int8 / \
+                 uint8 io needs full-integer quantization (optimizations [DEFAULT] with a \
+                 representative dataset, supported_types not [float16])",
+            ));
         }
-        if self.float16 {
-            if self.int8_ops_only {
-                return Err(Error::converter(
-                    "supported_types=[float16] conflicts with supported_ops=[TFLITE_BUILTINS_INT8]: choose float16 or full-integer int8",
-                ));
-            }
-            if !float_io {
-                return Err(io_error());
-            }
-            return Ok(Mode::Float16);
-        }
-        match &self.representative_dataset {
-            Some(ds) => {
-                if ds.data.is_empty() || ds.shape.first() == Some(&0) {
-                    return Err(Error::converter(
-                        "the representative dataset is empty: full-integer quantization needs at least one sample",
-                    ));
-                }
-                Ok(Mode::FullInteger {
-                    input: self.inference_input_type,
-                    output: self.inference_output_type,
-                })
-            }
-            None => {
-                if self.int8_ops_only {
-                    return Err(Error::converter(
-                        "full-integer quantization (TFLITE_BUILTINS_INT8) needs a representative dataset",
-                    ));
-                }
-                if !float_io {
-                    return Err(Error::converter(
-                        "int8/uint8 inference_input_type or inference_output_type needs a representative dataset",
-                    ));
-                }
-                Ok(Mode::DynamicRange)
-            }
-        }
+        Ok(mode)
     }
 }
 
@@ -233,6 +246,8 @@ pub fn convert(
             let ds = opts.representative_dataset.as_ref().ok_or_else(|| {
                 Error::converter("full-integer quantization needs a representative dataset")
             })?;
+            let width = super::calibrate::sample_width(float_graph)?;
+            super::calibrate::check_calibration_data("representative dataset", &ds.data, width)?;
             let ranges = match &opts.calibration {
                 Some(r) => {
                     check_calibration(float_graph, ds, r)?;
@@ -355,6 +370,17 @@ fn quantize_weight_tensor(
         Some(s) => s.to_vec(),
         None => weight_scales(&cm, ch),
     };
+    // Keras accepts non-finite weights (and TF writes them), but a channel holding ±inf or
+    // NaN has no int8 scale: TF writes an inf / NaN scale that LiteRT's kernels cannot
+    // run; we refuse it, naming the channel.
+    if let Some(c) = scales.iter().position(|s| !s.is_finite()) {
+        return Err(Error::converter(format!(
+            "weights '{}': channel {c} (along dimension {axis}) would get the int8 scale {} \
+             (a weight or the bias of this channel is not finite): int8 cannot represent it \
+             (keep this model in float32 or float16, or fix the weights)",
+            t.name, scales[c]
+        )));
+    }
     let q = quantize_weights(&cm, &scales);
     // Back to the tensor's layout (through f32: every int8 value is exact in f32).
     let qf: Vec<f32> = q.iter().map(|&v| v as f32).collect();
@@ -436,7 +462,7 @@ fn float16(src: &Graph) -> Result<Graph> {
     let mut deq_ops = Vec::new();
     for &ci in uses.iter().rev() {
         let vals = g.tensors[ci].f32_data()?;
-        let halves: Vec<half::f16> = vals.iter().map(|&v| half::f16::from_f32(v)).collect();
+        let halves: Vec<half::f16> = vals.iter().map(|&v| f16_saturating(v)).collect();
         let mut f32_t = Tensor::activation(
             format!("{}_dequantize", g.tensors[ci].name),
             DType::F32,
@@ -464,6 +490,13 @@ fn float16(src: &Graph) -> Result<Graph> {
     deq_ops.append(&mut g.ops);
     g.ops = deq_ops;
     Ok(g)
+}
+
+/// `v` as IEEE half, as TF 2.21's float16 pass writes constants: clamped to
+/// [−65504, 65504] first, so that values beyond the half range become ±`0x7BFF`, never
+/// ±inf (public report case 1); NaN stays NaN; rounding to nearest even otherwise.
+pub fn f16_saturating(v: f32) -> half::f16 {
+    half::f16::from_f32(v.clamp(-65504.0, 65504.0))
 }
 
 /// Union-find over tensor indices (the groups of tensors that share one scale).
@@ -602,11 +635,20 @@ fn activation_quant(g: &Graph, ranges: &Ranges, specs: &[QuantSpec]) -> Result<V
             Source::Calibrated(c) => {
                 let (lo, hi) = ranges.get(c).ok_or_else(|| {
                     Error::converter(format!(
-                        "tensor '{}' was not reached during calibration",
+                        "tensor '{}' saw no finite value during calibration (NaN in every \
+                         sample, or never computed): it has no range to quantize with",
                         g.tensors[c].name
                     ))
                 })?;
                 let (s, zp) = activation_params(lo, hi);
+                if !(s.is_finite() && lo.is_finite() && hi.is_finite()) {
+                    return Err(Error::converter(format!(
+                        "tensor '{}': its calibrated range [{lo}, {hi}] gives the int8 scale \
+                         {s}, which is not finite (the values overflow float32; non-finite \
+                         weights?): it cannot be quantized",
+                        g.tensors[c].name
+                    )));
+                }
                 Quant::per_tensor(s, zp)
             }
         };
@@ -641,6 +683,15 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
                  integer-quantized",
                 op.display_name()
             )));
+        }
+    }
+    // A weight channel without a finite int8 scale is named before the activations it
+    // makes non-finite are.
+    for (op, spec) in g.ops.iter().zip(&specs) {
+        for wi in &spec.weights {
+            if let Some(t) = float_const(&g, op, wi.input) {
+                quantize_weight_tensor(&g.tensors[t], wi.axis, None)?;
+            }
         }
     }
     // Activations first (one pass over the whole graph: shared scales may reach back to

@@ -7,5 +7,5 @@ pub mod finalize;
 pub mod params;
 
 pub use calibrate::{calibrate, Ranges};
-pub use convert::{convert, ConverterOptions, IoType, Mode, RepresentativeDataset};
+pub use convert::{convert, f16_saturating, ConverterOptions, IoType, Mode, RepresentativeDataset};
 pub mod report;
