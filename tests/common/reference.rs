@@ -573,7 +573,7 @@ fn load_err(bytes: &[u8]) -> String {
 }
 
 /// The fixed_mlp int8 file re-serialized after `edit` changes its object-API form.
-fn edited(edit: impl FnOnce(&mut fb::Model)) -> Vec<u8> {
+pub fn edited(edit: impl FnOnce(&mut fb::Model)) -> Vec<u8> {
     use planus::ReadAsRoot;
     let mut m: fb::Model = fb::ModelRef::read_as_root(fixture("fixed_mlp/model_int8.tflite"))
         .unwrap()
@@ -583,7 +583,7 @@ fn edited(edit: impl FnOnce(&mut fb::Model)) -> Vec<u8> {
     tflite::serialize_model(&m)
 }
 
-fn sg0(m: &mut fb::Model) -> &mut fb::SubGraph {
+pub fn sg0(m: &mut fb::Model) -> &mut fb::SubGraph {
     &mut m.subgraphs.as_mut().unwrap()[0]
 }
 
