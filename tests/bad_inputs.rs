@@ -42,7 +42,10 @@ fn write_bad_input_files() {
     let put = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
     let good = common::fixture("fixed_mlp/model_int8.tflite");
     put("good_int8.tflite", good);
-    put("good_float32.tflite", common::fixture("fixed_mlp/model_float32.tflite"));
+    put(
+        "good_float32.tflite",
+        common::fixture("fixed_mlp/model_float32.tflite"),
+    );
     put("truncated_3.tflite", &good[..3]);
     put("truncated_100.tflite", &good[..100]);
     put("truncated_half.tflite", &good[..good.len() / 2]);
@@ -115,7 +118,15 @@ fn write_bad_input_files() {
         "reads_unwritten_tensor.tflite",
         &edited(|m| {
             let sg = sg0(m);
-            let last = sg.operators.as_ref().unwrap().last().unwrap().outputs.clone().unwrap()[0];
+            let last = sg
+                .operators
+                .as_ref()
+                .unwrap()
+                .last()
+                .unwrap()
+                .outputs
+                .clone()
+                .unwrap()[0];
             sg.operators.as_mut().unwrap()[0].inputs.as_mut().unwrap()[0] = last;
         }),
     );
@@ -149,23 +160,39 @@ fn write_bad_input_files() {
     xn[5] = f32::NAN;
     put("features_nan.npy", &npy_bytes(&xn, &[4, 2]));
     put("labels_negative.npy", &npy_bytes(&[0i32, 1, -1, 1], &[4]));
-    put("labels_fraction.npy", &npy_bytes(&[0.0f32, 1.5, 0.0, 1.0], &[4]));
+    put(
+        "labels_fraction.npy",
+        &npy_bytes(&[0.0f32, 1.5, 0.0, 1.0], &[4]),
+    );
     // Big-endian and Fortran-order arrays of a supported dtype are read (byte-swapped,
     // reordered); these are the bad ones: a big-endian complex dtype, and a Fortran-order
     // array whose body is shorter than its shape.
     let be: Vec<u8> = x.iter().flat_map(|v| v.to_be_bytes()).collect();
-    put("features_big_endian.npy", &npy_raw(">c8", false, "(4, 1)", &be));
+    put(
+        "features_big_endian.npy",
+        &npy_raw(">c8", false, "(4, 1)", &be),
+    );
     let le: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
-    put("features_fortran.npy", &npy_raw("<f4", true, "(4, 2)", &le[..16]));
-    put("features_object.npy", &npy_raw("|O", false, "(4, 2)", &[0x80, 0x02, 0x5d]));
+    put(
+        "features_fortran.npy",
+        &npy_raw("<f4", true, "(4, 2)", &le[..16]),
+    );
+    put(
+        "features_object.npy",
+        &npy_raw("|O", false, "(4, 2)", &[0x80, 0x02, 0x5d]),
+    );
     // .csv
     put("ragged.csv", b"a,b,label\n0.1,0.2,0\n0.3,1\n0.5,0.6,1\n");
     put("text_in_number.csv", b"a,b,label\n0.1,0.2,0\n0.3,abc,1\n");
     put("inf_in_csv.csv", b"a,b,label\n0.1,inf,0\n0.3,0.4,1\n");
     put("label_fraction.csv", b"a,b,label\n0.1,0.2,0\n0.3,0.4,1.5\n");
     // TF.js
-    let tfjs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tfjs/fixed_mlp/float32");
-    put("tfjs_model.json", &std::fs::read(tfjs.join("model.json")).unwrap());
+    let tfjs = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tfjs/fixed_mlp/float32");
+    put(
+        "tfjs_model.json",
+        &std::fs::read(tfjs.join("model.json")).unwrap(),
+    );
     let shard = std::fs::read(tfjs.join("group1-shard1of1.bin")).unwrap();
     put("tfjs_group1-shard1of1.bin", &shard);
     put("tfjs_short.bin", &shard[..shard.len() - 100]);

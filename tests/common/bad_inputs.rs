@@ -105,7 +105,23 @@ pub fn run(row: &Value) -> Result<String, String> {
         Err(e) => Ok(e.to_string()),
     };
     match row["entry"].as_str().unwrap() {
-        "Interpreter" => err(interp::interpreter_from_tflite(f("file")).map(|_| ())),
+        "Interpreter" => {
+            let mut o = interp::InterpreterOptions::default();
+            if let Some(b) = a.get("maxTensorBytes") {
+                o.max_tensor_bytes = b.as_u64().unwrap() as usize;
+            }
+            err(
+                interp::interpreter_from_tflite_with(f("file"), o).and_then(|mut it| {
+                    match a.get("resize") {
+                        Some(s) => {
+                            let s: Vec<i32> = serde_json::from_value(s.clone()).unwrap();
+                            it.resize_input(0, &s)
+                        }
+                        None => Ok(()),
+                    }
+                }),
+            )
+        }
         "TFLiteConverter.fromTflite" => err(TfliteConverter::from_tflite(f("file")).map(|_| ())),
         "loadNpy" => err(match a.get("y") {
             Some(y) => data::load_npy(f("x"), file(y.as_str().unwrap())).map(|_| ()),

@@ -15,8 +15,11 @@ const f32 = (a) => Float32Array.from(a, num);
 
 async function run({ entry, args: a }) {
   switch (entry) {
-    case "Interpreter":
-      return new lq.Interpreter(file(a.file));
+    case "Interpreter": {
+      const it = new lq.Interpreter(file(a.file), a.maxTensorBytes ? { maxTensorBytes: a.maxTensorBytes } : undefined);
+      if (a.resize) it.resizeInput(it.getInputDetails()[0].index, a.resize);
+      return it;
+    }
     case "TFLiteConverter.fromTflite":
       return lq.TFLiteConverter.fromTflite(file(a.file));
     case "loadNpy":
