@@ -99,8 +99,8 @@ pub enum Buf {
 pub const DEFAULT_MAX_TENSOR_BYTES: usize = 1 << 29;
 
 /// The error for a tensor over the budget: how large, the limit, and how to raise it.
-pub fn too_large(what: &str, dtype: DType, n: usize, limit: usize) -> Error {
-    let bytes = n.checked_mul(dtype.size()).map_or_else(
+pub fn too_large(what: &str, dtype: DType, n: u64, limit: usize) -> Error {
+    let bytes = n.checked_mul(dtype.size() as u64).map_or_else(
         || "more than fit in memory".to_string(),
         |b| format!("{b} bytes"),
     );
@@ -178,7 +178,7 @@ impl Buf {
     /// past `limit` bytes, or memory the allocator cannot give, is an error naming `what`
     /// (never an abort), whatever a file or a `resize_input` call asks for.
     fn reset(&mut self, what: &str, dtype: DType, n: usize, limit: usize) -> Result<()> {
-        let too_large = || too_large(what, dtype, n, limit);
+        let too_large = || too_large(what, dtype, n as u64, limit);
         if n.checked_mul(dtype.size()).is_none_or(|b| b > limit) {
             return Err(too_large());
         }
@@ -673,19 +673,22 @@ impl Interpreter {
         }
         for (k, &i) in self.graph.inputs.iter().enumerate() {
             self.slots[i].shape = self.input_shapes[k].clone();
-            let n = crate::graph::num_elements(&self.slots[i].shape).ok_or_else(|| {
-                Error::invalid(format!(
-                    "input {k} of shape {:?} is too large (its element count overflows)",
-                    self.slots[i].shape
-                ))
-            })?;
             let what = format!("input {k} (tensor {i} '{}')", self.graph.tensors[i].name);
-            self.slots[i].data.reset(
-                &what,
-                self.graph.tensors[i].dtype,
-                n,
-                self.options.max_tensor_bytes,
-            )?;
+            // Counted in 64 bits: on wasm32 a count past usize is over the budget too.
+            let n = self.slots[i]
+                .shape
+                .iter()
+                .try_fold(1u64, |a, &d| u64::try_from(d).ok().and_then(|d| a.checked_mul(d)))
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "{what}: shape {:?} has a negative dim or more elements than fit in 64 bits",
+                        self.slots[i].shape
+                    ))
+                })?;
+            let dtype = self.graph.tensors[i].dtype;
+            let limit = self.options.max_tensor_bytes;
+            let n = usize::try_from(n).map_err(|_| too_large(&what, dtype, n, limit))?;
+            self.slots[i].data.reset(&what, dtype, n, limit)?;
         }
         self.plans =
             prepare::prepare_all(&self.graph, &mut self.slots, self.kernels, &self.options)?;
