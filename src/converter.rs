@@ -75,6 +75,17 @@ impl TfliteConverter {
         convert(&self.graph, &self.options, self.source, progress)
     }
 
+    /// The model TF's QuantizationDebugger quantizes with these options
+    /// (`get_nondebug_quantized_model()`: float io, denylisted ops float).
+    pub fn nondebug_graph(&self, progress: impl FnMut(usize, usize)) -> Result<Graph> {
+        crate::quant::debugger::nondebug_model(&self.graph, &self.options, self.source, progress)
+    }
+
+    /// The source the converter records in CONVERSION_METADATA.
+    pub fn source(&self) -> ModelSource {
+        self.source
+    }
+
     /// Converts and serializes: the bytes of a `.tflite` file.
     pub fn convert(&self) -> Result<Vec<u8>> {
         crate::tflite::write(&self.convert_graph(|_, _| {})?)

@@ -345,8 +345,8 @@ fn case3_bias_fold_matches_tensorflow() {
 
 /// Case 4: TensorFlow's whole decision rule (optimizations × dataset × supported ops ×
 /// supported types × io types → mode or error), every combination TF 2.21 was run on
-/// (`converter_decisions.json`, two models). Combinations with the 16x8 ops set, int16 io
-/// or a bias type are the modes work's (counted, not run here).
+/// (`converter_decisions.json`, two models: 648 combinations, 16x8 ones included — their
+/// mode is decided here; the 16x8 files themselves are the modes work's).
 #[test]
 fn case4_converter_decision_table() {
     let d: Value = serde_json::from_slice(&read("", "converter_decisions.json")).unwrap();
@@ -358,6 +358,13 @@ fn case4_converter_decision_table() {
             "[BUILTINS, BUILTINS_INT8]" => {
                 vec!["TFLITE_BUILTINS".into(), "TFLITE_BUILTINS_INT8".into()]
             }
+            "[INT16x8]" => {
+                vec!["EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8".into()]
+            }
+            "[INT16x8, BUILTINS]" => vec![
+                "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8".into(),
+                "TFLITE_BUILTINS".into(),
+            ],
             o => panic!("{o}"),
         }
     };
@@ -373,7 +380,11 @@ fn case4_converter_decision_table() {
         "e0" => "must be float32",
         "e1" => "a representative dataset must be specified",
         "e2" => "supported_types should be left empty or set to [int8]",
-        other => panic!("error {other} is not in the int8 / float part of the table"),
+        "e3" => "inference type int16 needs 16x8 quantization",
+        "e4" => "16x8 models take \"float32\" or \"int16\" inputs and outputs",
+        "e5" => "fullIntegerQuantizationBiasType is only supported for full-integer quantization",
+        "e6" => "fullIntegerQuantizationBiasType \"int64\" conflicts with int8 quantization",
+        other => panic!("error {other} is not in the table"),
     };
     let mut entries: Vec<&Value> = d["entries"].as_array().unwrap().iter().collect();
     entries.extend(d["big_model"]["entries"].as_array().unwrap());
@@ -381,15 +392,10 @@ fn case4_converter_decision_table() {
     let mut failed = Vec::new();
     for e in entries {
         let s = |k: &str| e[k].as_str().unwrap();
-        if s("supported_ops").contains("INT16")
-            || s("inference_input_type") == "int16"
-            || s("inference_output_type") == "int16"
-            || s("bias_type") != "unset"
-        {
-            skipped += 1;
-            continue;
-        }
         let mut o = ConverterOptions::default();
+        if s("bias_type") != "unset" {
+            o.bias_type = Some(litequant::quant::BiasType::parse(s("bias_type")).unwrap());
+        }
         o.set_optimizations(&types_of(s("optimizations"))).unwrap();
         o.set_supported_ops(&ops_of(s("supported_ops"))).unwrap();
         o.set_supported_types(&types_of(s("supported_types")))
@@ -412,6 +418,7 @@ fn case4_converter_decision_table() {
                     "FLOAT32" => IoType::Float32,
                     "INT8" => IoType::Int8,
                     "UINT8" => IoType::Uint8,
+                    "INT16" => IoType::Int16,
                     t => panic!("{t}"),
                 };
                 let want = match f["mode"].as_str().unwrap() {
@@ -421,6 +428,15 @@ fn case4_converter_decision_table() {
                     "int8 full" => Mode::FullInteger {
                         input: io("input_dtype"),
                         output: io("output_dtype"),
+                    },
+                    "16x8" => Mode::Int16x8 {
+                        input: io("input_dtype"),
+                        output: io("output_dtype"),
+                        bias: if s("bias_type") == "int32" {
+                            litequant::quant::BiasType::Int32
+                        } else {
+                            litequant::quant::BiasType::Int64
+                        },
                     },
                     m => panic!("{m}"),
                 };
@@ -439,7 +455,7 @@ fn case4_converter_decision_table() {
         failed.len(),
         failed.join("\n")
     );
-    assert_eq!((checked, skipped), (272, 376));
+    assert_eq!((checked, skipped), (648, 0));
 }
 
 /// Case 4's two listed inputs give TF's files: no optimizations with int8 ops and a

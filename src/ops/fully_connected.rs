@@ -252,9 +252,22 @@ impl OpDef for FullyConnected {
             &op.options,
             Some(BuiltinOptions::FullyConnectedOptions(o)) if o.keep_num_dims
         );
+        let asymmetric = matches!(
+            &op.options,
+            Some(BuiltinOptions::FullyConnectedOptions(o)) if o.asymmetric_quantize_inputs
+        );
+        // TFLite's op_version.cc: hybrid with per-channel weights 12, with asymmetrically
+        // quantized inputs 9 (per-tensor weights: `disable_per_channel`), else 3.
+        let per_channel = op
+            .inputs
+            .get(1)
+            .and_then(|&w| usize::try_from(w).ok())
+            .and_then(|w| tensors.get(w)?.quant.as_ref())
+            .is_some_and(|q| q.scale.len() > 1);
         match (input_dtype(op, tensors, 0), input_dtype(op, tensors, 1)) {
-            // hybrid: float activations, int8 per-channel weights
-            (Some(DType::F32), Some(DType::I8)) => 12,
+            (Some(DType::F32), Some(DType::I8)) if per_channel => 12,
+            (Some(DType::F32), Some(DType::I8)) if asymmetric => 9,
+            (Some(DType::F32), Some(DType::I8)) => 3,
             (Some(DType::I8), Some(DType::I8)) => 4,
             (Some(DType::U8), Some(DType::U8)) => 1,
             _ if keep_num_dims => 5,
@@ -268,6 +281,7 @@ impl OpDef for FullyConnected {
             2 => "1.10.0",
             3 | 4 => "1.14.0",
             5 => "2.0.0",
+            9 => "2.3.0",
             12 => "2.17.0",
             _ => return None,
         })

@@ -6,12 +6,18 @@
 //! | `DEFAULT`                                                  | dynamic-range int8   |
 //! | `DEFAULT` + `supported_types = [float16]`                  | float16              |
 //! | `DEFAULT` + representative dataset (+ `TFLITE_BUILTINS_INT8`, io types) | full-integer int8 |
+//! | `DEFAULT` + dataset + `calibrate_only`                     | float32 + calibrated min/max |
+//!
+//! Full-integer conversion also takes TF's per-tensor switches (`disable_per_channel`,
+//! `disable_per_channel_for_dense`) and keeps float the ops the QuantizationDebugger's
+//! denylists name or that have no int8 kernel (float fallback, [`super::selective`]).
 
 use super::calibrate::{calibrate, Ranges};
 use super::finalize::{finalize, ModelSource};
 use super::params::{
     activation_params, quantize_bias, quantize_weights, round_half_away, weight_scales,
 };
+use super::selective;
 use crate::error::{Error, Result};
 use crate::graph::{
     f16_bytes, i32_bytes, i8_bytes, BuiltinOperator, DType, Graph, Op, Quant, Tensor,
@@ -24,6 +30,8 @@ pub enum IoType {
     Float32,
     Int8,
     Uint8,
+    /// 16x8 models only (`EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8`).
+    Int16,
 }
 
 impl IoType {
@@ -32,9 +40,47 @@ impl IoType {
             "float32" => Ok(IoType::Float32),
             "int8" => Ok(IoType::Int8),
             "uint8" => Ok(IoType::Uint8),
+            "int16" => Ok(IoType::Int16),
             other => Err(Error::converter(format!(
-                "inference type '{other}' is not supported: use \"float32\", \"int8\" or \"uint8\""
+                "inference type '{other}' is not supported: use \"float32\", \"int8\", \"uint8\" \
+                 or \"int16\""
             ))),
+        }
+    }
+
+    /// The name TF's messages and our JS API use.
+    pub fn name(self) -> &'static str {
+        match self {
+            IoType::Float32 => "float32",
+            IoType::Int8 => "int8",
+            IoType::Uint8 => "uint8",
+            IoType::Int16 => "int16",
+        }
+    }
+}
+
+/// `_experimental_full_integer_quantization_bias_type` (JS `fullIntegerQuantizationBiasType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BiasType {
+    Int32,
+    Int64,
+}
+
+impl BiasType {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().trim_start_matches("tf.") {
+            "int32" => Ok(BiasType::Int32),
+            "int64" => Ok(BiasType::Int64),
+            other => Err(Error::converter(format!(
+                "fullIntegerQuantizationBiasType '{other}' is not supported: use \"int32\" or \
+                 \"int64\" (or leave it unset)"
+            ))),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            BiasType::Int32 => "int32",
+            BiasType::Int64 => "int64",
         }
     }
 }
@@ -61,8 +107,33 @@ pub struct ConverterOptions {
     pub int8_ops_listed: bool,
     /// `target_spec.supported_types` contains `int8`.
     pub int8_type: bool,
+    /// `target_spec.supported_ops` contains
+    /// `EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8` (16x8 quantization).
+    pub int16x8: bool,
     pub inference_input_type: IoType,
     pub inference_output_type: IoType,
+    /// `_experimental_full_integer_quantization_bias_type`; `None` = TF's default (int32
+    /// for int8, int64 for 16x8).
+    pub bias_type: Option<BiasType>,
+    /// `_experimental_disable_per_channel`: every FULLY_CONNECTED, CONV_2D and
+    /// DEPTHWISE_CONV_2D weight tensor gets one scale (full-integer and dynamic range).
+    pub disable_per_channel: bool,
+    /// `_experimental_disable_per_channel_quantization_for_dense_layers`: the same for
+    /// FULLY_CONNECTED weights only.
+    pub disable_per_channel_for_dense: bool,
+    /// QuantizationDebugOptions' `denylisted_ops`: builtin op names (`"FULLY_CONNECTED"`)
+    /// whose ops stay float in a full-integer model. Unknown names match nothing (as in TF).
+    pub denylisted_ops: Vec<String>,
+    /// QuantizationDebugOptions' `denylisted_nodes`: output tensor names (of the float
+    /// model) whose producing ops stay float. Unknown names match nothing (as in TF).
+    pub denylisted_nodes: Vec<String>,
+    /// `_experimental_calibrate_only`: with optimizations and a dataset, the float model with
+    /// each activation's calibrated min/max (TF's `model_calibrated.tflite`); ignored
+    /// otherwise, as TF ignores it.
+    pub calibrate_only: bool,
+    /// Set by the QuantizationDebugger: the file is written as TF's
+    /// `get_nondebug_quantized_model()` writes it (CONVERSION_METADATA first).
+    pub debugger: bool,
     /// Ranges already calibrated on `representative_dataset` (by workers, merged in
     /// order): full-integer conversion uses them instead of calibrating again. Setting a
     /// new dataset must clear them.
@@ -78,14 +149,34 @@ impl Default for ConverterOptions {
             float16: false,
             int8_ops_listed: false,
             int8_type: false,
+            int16x8: false,
             inference_input_type: IoType::Float32,
             inference_output_type: IoType::Float32,
+            bias_type: None,
+            disable_per_channel: false,
+            disable_per_channel_for_dense: false,
+            denylisted_ops: Vec::new(),
+            denylisted_nodes: Vec::new(),
+            calibrate_only: false,
+            debugger: false,
             calibration: None,
         }
     }
 }
 
 impl ConverterOptions {
+    /// True when a denylist names an op or a node.
+    pub fn has_denylist(&self) -> bool {
+        !self.denylisted_ops.is_empty() || !self.denylisted_nodes.is_empty()
+    }
+
+    /// Whether op `code`'s weights are quantized per tensor (`disable_per_channel`, or
+    /// `disable_per_channel_for_dense` for FULLY_CONNECTED).
+    pub fn per_tensor_weights(&self, code: BuiltinOperator) -> bool {
+        self.disable_per_channel
+            || (self.disable_per_channel_for_dense && code == BuiltinOperator::FullyConnected)
+    }
+
     /// `optimizations`: `DEFAULT` (and TF's deprecated aliases `OPTIMIZE_FOR_SIZE`,
     /// `OPTIMIZE_FOR_LATENCY`, which mean the same) or nothing.
     pub fn set_optimizations(&mut self, opts: &[String]) -> Result<()> {
@@ -107,14 +198,17 @@ impl ConverterOptions {
         Ok(())
     }
 
-    /// `target_spec.supported_ops`: `TFLITE_BUILTINS` and/or `TFLITE_BUILTINS_INT8`.
+    /// `target_spec.supported_ops`: `TFLITE_BUILTINS`, `TFLITE_BUILTINS_INT8` and/or
+    /// `EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8`.
     pub fn set_supported_ops(&mut self, ops: &[String]) -> Result<()> {
         let mut int8 = false;
         let mut builtins = false;
+        let mut int16x8 = false;
         for o in ops {
             match o.to_ascii_uppercase().as_str() {
                 "TFLITE_BUILTINS_INT8" => int8 = true,
                 "TFLITE_BUILTINS" => builtins = true,
+                "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8" => int16x8 = true,
                 "SELECT_TF_OPS" => {
                     return Err(Error::unsupported(
                         "SELECT_TF_OPS: litequant writes builtin ops only",
@@ -122,14 +216,16 @@ impl ConverterOptions {
                 }
                 other => {
                     return Err(Error::converter(format!(
-                        "unknown ops set '{other}': use TFLITE_BUILTINS or TFLITE_BUILTINS_INT8"
+                        "unknown ops set '{other}': use TFLITE_BUILTINS, TFLITE_BUILTINS_INT8 or \
+                         EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8"
                     )))
                 }
             }
         }
         // Integer-only means INT8 is the *only* set (TF's `post_training_int8_no_float`).
-        self.int8_ops_only = int8 && !builtins;
+        self.int8_ops_only = int8 && !builtins && !int16x8;
         self.int8_ops_listed = int8;
+        self.int16x8 = int16x8;
         Ok(())
     }
 
@@ -189,10 +285,9 @@ impl ConverterOptions {
                  supported_types [int8]), a representative dataset must be specified",
             ));
         }
+        let (input, output) = (self.inference_input_type, self.inference_output_type);
         let mode = if !self.optimize {
             Mode::Float32
-        } else if types_only_f16 {
-            Mode::Float16
         } else if let Some(ds) = &self.representative_dataset {
             if ds.data.is_empty() || ds.shape.first() == Some(&0) {
                 return Err(Error::converter(
@@ -200,24 +295,96 @@ impl ConverterOptions {
                      least one sample",
                 ));
             }
-            Mode::FullInteger {
-                input: self.inference_input_type,
-                output: self.inference_output_type,
+            if types_only_f16 && !self.int16x8 {
+                // supported_types exactly [float16] wins over the dataset and
+                // calibrate_only (TF's f2; tests/fixtures/modes/matrix.json).
+                Mode::Float16
+            } else if self.calibrate_only {
+                // TF's `_experimental_calibrate_only` returns the calibrated float model
+                // whatever the io types and ops sets (tests/fixtures/modes/matrix.json).
+                return Ok(Mode::Calibrated);
+            } else if self.int16x8 && !types_only_int8 {
+                // 16x8 ops win over supported_types [float16] (TF's f8), not over [int8].
+                Mode::Int16x8 {
+                    input,
+                    output,
+                    bias: self.bias_type.unwrap_or(BiasType::Int64),
+                }
+            } else {
+                Mode::FullInteger { input, output }
             }
+        } else if types_only_f16 {
+            Mode::Float16
         } else {
             Mode::DynamicRange
         };
-        let float_io = self.inference_input_type == IoType::Float32
-            && self.inference_output_type == IoType::Float32;
-        if !float_io && !matches!(mode, Mode::FullInteger { .. }) {
+        let full = matches!(mode, Mode::FullInteger { .. } | Mode::Int16x8 { .. });
+        // TF checks the bias type before the io types (e5, e6).
+        if self.bias_type.is_some() && !full {
             return Err(Error::converter(
-                "the inference_input_type and inference_output_type must be float32: int8 / \
-                 uint8 io needs full-integer quantization (optimizations [DEFAULT] with a \
-                 representative dataset, supported_types not [float16])",
+                "fullIntegerQuantizationBiasType is only supported for full-integer quantization: \
+                 set optimizations=[\"DEFAULT\"] and a representativeDataset, or leave the bias type unset",
             ));
+        }
+        if matches!(mode, Mode::FullInteger { .. }) && self.bias_type == Some(BiasType::Int64) {
+            return Err(Error::converter(
+                "fullIntegerQuantizationBiasType \"int64\" conflicts with int8 quantization \
+                 (int8 biases are int32): use \"int32\", or 16x8 quantization \
+                 (supported_ops EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8) \
+                 for int64 biases",
+            ));
+        }
+        match mode {
+            Mode::FullInteger { .. } => {
+                if input == IoType::Int16 || output == IoType::Int16 {
+                    return Err(Error::converter(
+                        "inference type int16 needs 16x8 quantization: add \
+                         EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 to \
+                         supported_ops, or use \"int8\", \"uint8\" or \"float32\" io",
+                    ));
+                }
+            }
+            Mode::Int16x8 { .. } => {
+                for io in [input, output] {
+                    if !matches!(io, IoType::Float32 | IoType::Int16) {
+                        return Err(Error::converter(format!(
+                            "inference type {} conflicts with supported_ops \
+                             EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8: 16x8 \
+                             models take \"float32\" or \"int16\" inputs and outputs",
+                            io.name()
+                        )));
+                    }
+                }
+            }
+            _ => {
+                if input != IoType::Float32 || output != IoType::Float32 {
+                    return Err(Error::converter(
+                        "the inference_input_type and inference_output_type must be float32: \
+                         int8 / uint8 io needs full-integer quantization (optimizations \
+                         [DEFAULT] with a representative dataset, supported_types not [float16])",
+                    ));
+                }
+            }
+        }
+        if self.has_denylist() && !full {
+            return Err(denylist_error(match mode {
+                Mode::Float32 => "optimizations=[] (a float32 model)",
+                Mode::Float16 => "supported_types=[float16]",
+                _ => "no representative dataset (dynamic range)",
+            }));
         }
         Ok(mode)
     }
+}
+
+/// Denylists only mean something in a full-integer model (TF: the QuantizationDebugger
+/// needs a converter with a representative dataset and refuses float16).
+fn denylist_error(other: &str) -> Error {
+    Error::converter(format!(
+        "denylistedOps / denylistedNodes conflict with {other}: they keep ops float in a \
+         full-integer model, so set optimizations=[\"DEFAULT\"] and a representativeDataset \
+         (without supportedTypes float16), or clear the denylists"
+    ))
 }
 
 /// The kind of file a conversion produces.
@@ -226,7 +393,18 @@ pub enum Mode {
     Float32,
     DynamicRange,
     Float16,
-    FullInteger { input: IoType, output: IoType },
+    FullInteger {
+        input: IoType,
+        output: IoType,
+    },
+    /// 16x8: int16 activations, int8 weights, int64 (or int32) biases.
+    Int16x8 {
+        input: IoType,
+        output: IoType,
+        bias: BiasType,
+    },
+    /// The float model with calibrated min/max (`_experimental_calibrate_only`).
+    Calibrated,
 }
 
 /// Converts a float32 graph. `progress(done, total)` is called per calibration sample.
@@ -238,28 +416,51 @@ pub fn convert(
 ) -> Result<Graph> {
     let mode = opts.mode()?;
     check_float_graph(float_graph)?;
-    let mut g = match mode {
-        Mode::Float32 => float_graph.clone(),
-        Mode::DynamicRange => dynamic_range(float_graph)?,
-        Mode::Float16 => float16(float_graph)?,
-        Mode::FullInteger { input, output } => {
-            let ds = opts.representative_dataset.as_ref().ok_or_else(|| {
-                Error::converter("full-integer quantization needs a representative dataset")
-            })?;
-            let width = super::calibrate::sample_width(float_graph)?;
-            super::calibrate::check_calibration_data("representative dataset", &ds.data, width)?;
-            let ranges = match &opts.calibration {
-                Some(r) => {
-                    check_calibration(float_graph, ds, r)?;
-                    r.clone()
-                }
-                None => calibrate(float_graph, &ds.data, &ds.shape, progress)?,
-            };
-            full_integer(float_graph, &ranges, input, output)?
-        }
-    };
+    let mut g =
+        match mode {
+            Mode::Float32 => float_graph.clone(),
+            Mode::DynamicRange => dynamic_range(float_graph, opts)?,
+            Mode::Float16 => float16(float_graph)?,
+            Mode::FullInteger { input, output } => {
+                let ranges = ranges_for(float_graph, opts, progress)?;
+                full_integer(float_graph, &ranges, input, output, opts)?
+            }
+            Mode::Calibrated => {
+                let ranges = ranges_for(float_graph, opts, progress)?;
+                selective::with_ranges(float_graph, &ranges)
+            }
+            Mode::Int16x8 { .. } => return Err(Error::unsupported(
+                "16x8 quantization (EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8)",
+            )),
+        };
     finalize(&mut g, float_graph, mode, source)?;
+    if opts.has_denylist() || opts.debugger {
+        // TF applies denylists only through the QuantizationDebugger, whose
+        // `get_nondebug_quantized_model()` writes CONVERSION_METADATA first.
+        super::finalize::conversion_metadata_first(&mut g);
+    }
     Ok(g)
+}
+
+/// The calibrated ranges of the representative dataset: the ones given (checked) or a
+/// calibration run now.
+pub fn ranges_for(
+    float_graph: &Graph,
+    opts: &ConverterOptions,
+    progress: impl FnMut(usize, usize),
+) -> Result<Ranges> {
+    let ds = opts.representative_dataset.as_ref().ok_or_else(|| {
+        Error::converter("full-integer quantization needs a representative dataset")
+    })?;
+    let width = super::calibrate::sample_width(float_graph)?;
+    super::calibrate::check_calibration_data("representative dataset", &ds.data, width)?;
+    match &opts.calibration {
+        Some(r) => {
+            check_calibration(float_graph, ds, r)?;
+            Ok(r.clone())
+        }
+        None => calibrate(float_graph, &ds.data, &ds.shape, progress),
+    }
 }
 
 /// Precomputed ranges must belong to this graph and cover the whole dataset.
@@ -357,35 +558,54 @@ fn channel_major(w: &[f32], shape: &[i32], axis: i32, inverse: bool) -> Result<(
     Ok((out, ch))
 }
 
-/// Symmetric per-channel int8 weights along `axis`: (scales, values in the tensor's layout).
-/// `scales` given: quantize with them (after the bias overflow guard); else compute them.
+/// Symmetric int8 weights: per channel along `axis`, or with one scale for the whole
+/// tensor when `per_tensor` (TF's `disable_per_channel`: `f32(f32(2m)/254)` with `m` the
+/// tensor's max |w|). Returns (scales, values in the tensor's layout). `scales` given:
+/// quantize with them (after the bias overflow guard); else compute them.
 fn quantize_weight_tensor(
     t: &Tensor,
     axis: i32,
     scales: Option<&[f32]>,
+    per_tensor: bool,
 ) -> Result<(Vec<f32>, Vec<i8>)> {
+    // Keras accepts non-finite weights (and TF writes them), but a channel holding ±inf or
+    // NaN has no int8 scale: TF writes an inf / NaN scale that LiteRT's kernels cannot
+    // run; we refuse it, naming the channel.
+    let finite = |scales: &[f32]| match scales.iter().position(|s| !s.is_finite()) {
+        None => Ok(()),
+        Some(c) => Err(Error::converter(format!(
+            "weights '{}': channel {c} (along dimension {axis}) would get the int8 scale {} \
+             (a weight or the bias of this channel is not finite): int8 cannot represent it \
+             (keep this model in float32 or float16, or fix the weights)",
+            t.name, scales[c]
+        ))),
+    };
     let w = t.f32_data()?;
+    if per_tensor {
+        let scales = match scales {
+            Some(s) => s.to_vec(),
+            None => weight_scales(&w, 1),
+        };
+        finite(&scales)?;
+        return Ok((scales.clone(), quantize_weights(&w, &scales)));
+    }
     let (cm, ch) = channel_major(&w, &t.shape, axis, false)?;
     let scales = match scales {
         Some(s) => s.to_vec(),
         None => weight_scales(&cm, ch),
     };
-    // Keras accepts non-finite weights (and TF writes them), but a channel holding ±inf or
-    // NaN has no int8 scale: TF writes an inf / NaN scale that LiteRT's kernels cannot
-    // run; we refuse it, naming the channel.
-    if let Some(c) = scales.iter().position(|s| !s.is_finite()) {
-        return Err(Error::converter(format!(
-            "weights '{}': channel {c} (along dimension {axis}) would get the int8 scale {} \
-             (a weight or the bias of this channel is not finite): int8 cannot represent it \
-             (keep this model in float32 or float16, or fix the weights)",
-            t.name, scales[c]
-        )));
-    }
+    finite(&scales)?;
     let q = quantize_weights(&cm, &scales);
     // Back to the tensor's layout (through f32: every int8 value is exact in f32).
     let qf: Vec<f32> = q.iter().map(|&v| v as f32).collect();
     let (back, _) = channel_major(&qf, &t.shape, axis, true)?;
     Ok((scales, back.iter().map(|&v| v as i8).collect()))
+}
+
+/// The quantization table of weights quantized by [`quantize_weight_tensor`]: per-tensor
+/// weights keep `quantized_dimension` 0 (TF writes 0 also for depthwise weights).
+fn weight_quant(scales: Vec<f32>, axis: i32, per_tensor: bool) -> Quant {
+    Quant::per_channel(scales, if per_tensor { 0 } else { axis })
 }
 
 /// Number of channels of `t` along `axis`.
@@ -407,7 +627,7 @@ fn channels(t: &Tensor, axis: i32) -> Result<usize> {
 /// tensors of ≥ 1024 elements of ops with a hybrid kernel; float bias and activations;
 /// the op's options as its definition says (FULLY_CONNECTED:
 /// `asymmetric_quantize_inputs = true`).
-fn dynamic_range(src: &Graph) -> Result<Graph> {
+fn dynamic_range(src: &Graph, opts: &ConverterOptions) -> Result<Graph> {
     /// TF leaves smaller weight tensors in float (`min_elements_for_weights`).
     const MIN_ELEMENTS: usize = 1024;
     let mut g = src.clone();
@@ -424,11 +644,12 @@ fn dynamic_range(src: &Graph) -> Result<Graph> {
             if g.tensors[t].num_elements()? < MIN_ELEMENTS {
                 continue;
             }
-            let (scales, q) = quantize_weight_tensor(&g.tensors[t], wi.axis, None)?;
+            let per_tensor = opts.per_tensor_weights(g.ops[oi].code);
+            let (scales, q) = quantize_weight_tensor(&g.tensors[t], wi.axis, None, per_tensor)?;
             let tensor = &mut g.tensors[t];
             tensor.dtype = DType::I8;
             tensor.data = Some(i8_bytes(&q));
-            tensor.quant = Some(Quant::per_channel(scales, wi.axis));
+            tensor.quant = Some(weight_quant(scales, wi.axis, per_tensor));
             quantized = true;
         }
         if quantized {
@@ -673,26 +894,46 @@ fn quantize_const_per_tensor(t: &Tensor) -> Result<(Quant, Vec<i8>)> {
 }
 
 /// Full-integer int8 from calibrated ranges, with the io types asked for.
-fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> Result<Graph> {
+/// Ops kept float (denylisted, or without an int8 kernel when float fallback is allowed)
+/// keep their float constants and options; [`selective::keep_float`] then puts them
+/// between DEQUANTIZE / QUANTIZE ops.
+fn full_integer(
+    src: &Graph,
+    ranges: &Ranges,
+    input: IoType,
+    output: IoType,
+    opts: &ConverterOptions,
+) -> Result<Graph> {
     let mut g = src.clone();
-    let specs = specs(&g)?;
+    let mut specs = specs(&g)?;
+    let float_ops = selective::float_ops(&g, &specs, opts);
     for (oi, (op, spec)) in g.ops.iter().zip(&specs).enumerate() {
-        if !spec.int8 {
+        if !spec.int8 && !float_ops[oi] {
             return Err(Error::converter(format!(
                 "op {oi} ({}) has no int8 kernel in TFLite: it cannot be fully \
-                 integer-quantized",
+                 integer-quantized with supported_ops=[TFLITE_BUILTINS_INT8]; add \
+                 TFLITE_BUILTINS to supported_ops to keep it float",
                 op.display_name()
             )));
         }
     }
     // A weight channel without a finite int8 scale is named before the activations it
     // makes non-finite are.
-    for (op, spec) in g.ops.iter().zip(&specs) {
+    for (oi, (op, spec)) in g.ops.iter().zip(&specs).enumerate() {
+        if float_ops[oi] {
+            continue;
+        }
         for wi in &spec.weights {
             if let Some(t) = float_const(&g, op, wi.input) {
-                quantize_weight_tensor(&g.tensors[t], wi.axis, None)?;
+                let per_tensor = opts.per_tensor_weights(op.code);
+                quantize_weight_tensor(&g.tensors[t], wi.axis, None, per_tensor)?;
             }
         }
+    }
+    // A float op's output is quantized again after it, with its own calibrated range.
+    for (spec, _) in specs.iter_mut().zip(&float_ops).filter(|(_, &f)| f) {
+        spec.output = OutputRule::Calibrated;
+        spec.shared_scale = false;
     }
     // Activations first (one pass over the whole graph: shared scales may reach back to
     // producers), then each op's constants in op order.
@@ -705,8 +946,12 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
         }
     }
     for (oi, spec) in specs.iter().enumerate() {
+        if float_ops[oi] {
+            continue;
+        }
         let op = g.ops[oi].clone();
         let what = || format!("op {oi} ({})", op.display_name());
+        let per_tensor = opts.per_tensor_weights(op.code);
         for (k, &i) in op.inputs.iter().enumerate() {
             let Ok(t) = usize::try_from(i) else { continue };
             if g.tensors[t].data.is_none()
@@ -728,7 +973,8 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
                 continue;
             };
             let ch = channels(&g.tensors[wt], wi.axis)?;
-            let (mut scales, _) = quantize_weight_tensor(&g.tensors[wt], wi.axis, None)?;
+            let (mut scales, _) =
+                quantize_weight_tensor(&g.tensors[wt], wi.axis, None, per_tensor)?;
             if let Some(b) = bias_of(wi.input) {
                 done.push(b.input);
                 if let Some(bt) = float_const(&g, &op, b.input) {
@@ -749,19 +995,25 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
                             bv.len(),
                         ));
                     }
-                    let bq = quantize_bias(&bv, in_scale, &scales);
-                    scales = bq.weight_scales;
+                    let (values, bias_scales, w_scales) = if per_tensor {
+                        per_tensor_bias(&bv, in_scale, scales[0])
+                    } else {
+                        let bq = quantize_bias(&bv, in_scale, &scales);
+                        (bq.values, bq.scales, bq.weight_scales)
+                    };
+                    scales = w_scales;
                     let t = &mut g.tensors[bt];
                     t.dtype = DType::I32;
-                    t.data = Some(i32_bytes(&bq.values));
-                    t.quant = Some(Quant::per_channel(bq.scales, 0));
+                    t.data = Some(i32_bytes(&values));
+                    t.quant = Some(Quant::per_channel(bias_scales, 0));
                 }
             }
-            let (scales, q) = quantize_weight_tensor(&g.tensors[wt], wi.axis, Some(&scales))?;
+            let (scales, q) =
+                quantize_weight_tensor(&g.tensors[wt], wi.axis, Some(&scales), per_tensor)?;
             let t = &mut g.tensors[wt];
             t.dtype = DType::I8;
             t.data = Some(i8_bytes(&q));
-            t.quant = Some(Quant::per_channel(scales, wi.axis));
+            t.quant = Some(weight_quant(scales, wi.axis, per_tensor));
         }
         for k in 0..op.inputs.len() {
             if done.contains(&k) {
@@ -821,9 +1073,38 @@ fn full_integer(src: &Graph, ranges: &Ranges, input: IoType, output: IoType) -> 
             .push(Op::new(code, None, vec![qo as i32], vec![ni as i32]));
         rename_signature(&mut g, qo, ni, false);
     }
+    let shift = pre.len();
     pre.append(&mut g.ops);
     g.ops = pre;
+    let kept: Vec<usize> = (0..float_ops.len())
+        .filter(|&i| float_ops[i])
+        .map(|i| i + shift)
+        .collect();
+    if !kept.is_empty() {
+        selective::keep_float(&mut g, &kept)?;
+    }
     Ok(g)
+}
+
+/// Per-tensor int32 bias: one scale `f32(in_scale · w_scale)` for every channel. When TF's
+/// overflow guard raises a channel's scale, the largest raised scale is used for the whole
+/// tensor (and the weight scale follows it). Returns (values, [bias scale], [weight scale]).
+fn per_tensor_bias(b: &[f32], in_scale: f32, w_scale: f32) -> (Vec<i32>, Vec<f32>, Vec<f32>) {
+    let bq = quantize_bias(b, in_scale, &vec![w_scale; b.len()]);
+    let Some(&c) = bq
+        .adjusted
+        .iter()
+        .max_by(|&&x, &&y| bq.scales[x].total_cmp(&bq.scales[y]))
+    else {
+        return (
+            bq.values,
+            vec![bq.scales.first().copied().unwrap_or(0.0)],
+            vec![w_scale],
+        );
+    };
+    let w = bq.weight_scales[c];
+    let again = quantize_bias(b, in_scale, &vec![w; b.len()]);
+    (again.values, vec![again.scales[0]], vec![w])
 }
 
 fn retype_io(t: &mut Tensor, io: IoType) {
@@ -838,7 +1119,7 @@ fn retype_io(t: &mut Tensor, io: IoType) {
                 q.zero_point = q.zero_point.iter().map(|z| z + 128).collect();
             }
         }
-        IoType::Int8 => {}
+        IoType::Int8 | IoType::Int16 => {}
     }
 }
 

@@ -77,7 +77,11 @@ pub fn finalize(g: &mut Graph, float_graph: &Graph, mode: Mode, source: ModelSou
             vec![metadata::optimization_mode::PTQ_FLOAT16]
         }
         Mode::DynamicRange => vec![metadata::optimization_mode::PTQ_DYNAMIC_RANGE],
-        Mode::FullInteger { .. } => vec![metadata::optimization_mode::PTQ_FULL_INTEGER],
+        // TF's calibrate-only model records the full-integer mode it was calibrated for.
+        Mode::FullInteger { .. } | Mode::Calibrated => {
+            vec![metadata::optimization_mode::PTQ_FULL_INTEGER]
+        }
+        Mode::Int16x8 { .. } => vec![metadata::optimization_mode::PTQ_INT16],
     };
     let cm = ConversionMetadata {
         version_string: PRODUCER.to_string(),
@@ -94,6 +98,20 @@ pub fn finalize(g: &mut Graph, float_graph: &Graph, mode: Mode, source: ModelSou
     };
     g.set_metadata("CONVERSION_METADATA", cm.encode());
     Ok(())
+}
+
+/// Moves `CONVERSION_METADATA` before the other metadata entries, as TF's
+/// QuantizationDebugger (`get_nondebug_quantized_model`) stores it: it quantizes an already
+/// converted, calibrated model and adds `min_runtime_version` afterwards.
+pub fn conversion_metadata_first(g: &mut Graph) {
+    if let Some(i) = g
+        .metadata
+        .iter()
+        .position(|m| m.name == "CONVERSION_METADATA")
+    {
+        let m = g.metadata.remove(i);
+        g.metadata.insert(0, m);
+    }
 }
 
 /// FNV-1a over the float model's op kinds and constant bytes: identifies the source model.

@@ -3,9 +3,13 @@
 
 pub mod calibrate;
 pub mod convert;
+pub mod debugger;
 pub mod finalize;
 pub mod params;
+pub mod selective;
 
 pub use calibrate::{calibrate, Ranges};
-pub use convert::{convert, f16_saturating, ConverterOptions, IoType, Mode, RepresentativeDataset};
+pub use convert::{
+    convert, f16_saturating, BiasType, ConverterOptions, IoType, Mode, RepresentativeDataset,
+};
 pub mod report;

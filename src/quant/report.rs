@@ -243,6 +243,7 @@ pub fn calibration_report_with(
         inference_output_type: IoType::Float32,
         // The ranges just computed: convert() would calibrate again to the same bits.
         calibration: Some(ranges.clone()),
+        ..ConverterOptions::default()
     };
     let int8 = convert(float_graph, &opts, ModelSource::Keras, |_, _| {})?;
 

@@ -193,6 +193,104 @@ impl JsConverter {
         }
     }
 
+    /// `fullIntegerQuantizationBiasType` (TF's `_experimental_full_integer_quantization_bias_type`):
+    /// `"int32"`, `"int64"` or `null` (TF's default: int32 for int8, int64 for 16x8).
+    #[wasm_bindgen(getter, js_name = fullIntegerQuantizationBiasType)]
+    pub fn bias_type(&self) -> Option<String> {
+        self.inner.options.bias_type.map(|b| b.name().to_string())
+    }
+    #[wasm_bindgen(setter, js_name = fullIntegerQuantizationBiasType)]
+    pub fn set_bias_type(&mut self, v: Option<String>) -> Result<(), JsError> {
+        self.inner.options.bias_type = v
+            .map(|s| crate::quant::BiasType::parse(&s))
+            .transpose()
+            .map_err(js_err)?;
+        Ok(())
+    }
+
+    /// `disablePerChannel` (TF's `_experimental_disable_per_channel`): one scale per
+    /// weight tensor (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D).
+    #[wasm_bindgen(getter, js_name = disablePerChannel)]
+    pub fn disable_per_channel(&self) -> bool {
+        self.inner.options.disable_per_channel
+    }
+    #[wasm_bindgen(setter, js_name = disablePerChannel)]
+    pub fn set_disable_per_channel(&mut self, v: bool) {
+        self.inner.options.disable_per_channel = v;
+    }
+
+    /// `disablePerChannelForDenseLayers` (TF's
+    /// `_experimental_disable_per_channel_quantization_for_dense_layers`): one scale per
+    /// FULLY_CONNECTED weight tensor.
+    #[wasm_bindgen(getter, js_name = disablePerChannelForDenseLayers)]
+    pub fn disable_per_channel_for_dense(&self) -> bool {
+        self.inner.options.disable_per_channel_for_dense
+    }
+    #[wasm_bindgen(setter, js_name = disablePerChannelForDenseLayers)]
+    pub fn set_disable_per_channel_for_dense(&mut self, v: bool) {
+        self.inner.options.disable_per_channel_for_dense = v;
+    }
+
+    /// `denylistedOps`: builtin op names (`"FULLY_CONNECTED"`) kept float in a
+    /// full-integer model (TF's `QuantizationDebugOptions.denylisted_ops`).
+    #[wasm_bindgen(getter, js_name = denylistedOps)]
+    pub fn denylisted_ops(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.options.denylisted_ops)
+    }
+    #[wasm_bindgen(setter, js_name = denylistedOps)]
+    pub fn set_denylisted_ops(&mut self, v: JsValue) -> Result<(), JsError> {
+        self.inner.options.denylisted_ops = strings("denylistedOps", v)?;
+        Ok(())
+    }
+
+    /// `denylistedNodes`: output tensor names of the float model (see `nodeNames`) whose
+    /// ops stay float (TF's `QuantizationDebugOptions.denylisted_nodes`).
+    #[wasm_bindgen(getter, js_name = denylistedNodes)]
+    pub fn denylisted_nodes(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.options.denylisted_nodes)
+    }
+    #[wasm_bindgen(setter, js_name = denylistedNodes)]
+    pub fn set_denylisted_nodes(&mut self, v: JsValue) -> Result<(), JsError> {
+        self.inner.options.denylisted_nodes = strings("denylistedNodes", v)?;
+        Ok(())
+    }
+
+    /// `calibrateOnly` (TF's `_experimental_calibrate_only`): with optimizations and a
+    /// representative dataset, `convert()` returns the float model with every activation's
+    /// calibrated min/max.
+    #[wasm_bindgen(getter, js_name = calibrateOnly)]
+    pub fn calibrate_only(&self) -> bool {
+        self.inner.options.calibrate_only
+    }
+    #[wasm_bindgen(setter, js_name = calibrateOnly)]
+    pub fn set_calibrate_only(&mut self, v: bool) {
+        self.inner.options.calibrate_only = v;
+    }
+
+    /// The node names `denylistedNodes` takes: for each op of the float model, in order,
+    /// `{op, name}` (its builtin name and its output tensor's name).
+    #[wasm_bindgen(js_name = nodeNames)]
+    pub fn node_names(&self) -> Result<JsValue, JsError> {
+        #[derive(Serialize)]
+        struct Node {
+            op: String,
+            name: String,
+        }
+        let g = self.inner.float_graph();
+        let nodes: Vec<Node> = g
+            .ops
+            .iter()
+            .filter_map(|op| {
+                let t = g.tensors.get(usize::try_from(*op.outputs.first()?).ok()?)?;
+                Some(Node {
+                    op: op.display_name(),
+                    name: t.name.clone(),
+                })
+            })
+            .collect();
+        to_js(&nodes)
+    }
+
     /// Converts: the bytes of a `.tflite` file.
     pub fn convert(&self) -> Result<Vec<u8>, JsError> {
         self.inner.convert().map_err(js_err)
@@ -200,9 +298,5 @@ impl JsConverter {
 }
 
 fn io_name(t: IoType) -> &'static str {
-    match t {
-        IoType::Float32 => "float32",
-        IoType::Int8 => "int8",
-        IoType::Uint8 => "uint8",
-    }
+    t.name()
 }

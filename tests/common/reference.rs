@@ -59,26 +59,24 @@ pub enum Data {
 impl Data {
     /// A fixture array, typed by its own dtype.
     pub fn load(path: &str) -> (Vec<usize>, Data) {
-        let f = npyz::NpyFile::new(fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        Self::from_npy(fixture(path), path)
+    }
+
+    /// `.npy` bytes (`what` names them in messages), typed by their own dtype.
+    pub fn from_npy(bytes: &[u8], what: &str) -> (Vec<usize>, Data) {
+        let f = npyz::NpyFile::new(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
         let descr = match f.dtype() {
             npyz::DType::Plain(t) => t.to_string(),
-            other => panic!("{path}: dtype {other:?}"),
+            other => panic!("{what}: dtype {other:?}"),
         };
-        match descr.as_str() {
-            "<f4" => {
-                let (s, v) = npy::<f32>(path);
-                (s, Data::F32(v))
-            }
-            "|i1" => {
-                let (s, v) = npy::<i8>(path);
-                (s, Data::I8(v))
-            }
-            "|u1" => {
-                let (s, v) = npy::<u8>(path);
-                (s, Data::U8(v))
-            }
-            d => panic!("{path}: unexpected dtype {d}"),
-        }
+        let shape = f.shape().iter().map(|&d| d as usize).collect();
+        let data = match descr.as_str() {
+            "<f4" => Data::F32(f.into_vec().unwrap_or_else(|e| panic!("{what}: {e}"))),
+            "|i1" => Data::I8(f.into_vec().unwrap_or_else(|e| panic!("{what}: {e}"))),
+            "|u1" => Data::U8(f.into_vec().unwrap_or_else(|e| panic!("{what}: {e}"))),
+            d => panic!("{what}: unexpected dtype {d}"),
+        };
+        (shape, data)
     }
 
     pub fn len(&self) -> usize {
@@ -354,8 +352,13 @@ pub fn oracle_io(case: &Case, variant: &str) -> (String, Option<String>) {
 /// Our interpreter's output 0 for every row of the fixture `input` (one batch; float
 /// rows are quantized for int8/uint8 inputs), with its shape.
 pub fn our_outputs(model: &[u8], input: &str) -> (Vec<usize>, Data) {
-    let mut it = Interpreter::new(tflite::read(model).expect("read")).expect("interpreter");
     let (shape, x) = Data::load(input);
+    our_outputs_for(model, &shape, &x)
+}
+
+/// [`our_outputs`] for rows already loaded (`shape[0]` rows of `x`).
+pub fn our_outputs_for(model: &[u8], shape: &[usize], x: &Data) -> (Vec<usize>, Data) {
+    let mut it = Interpreter::new(tflite::read(model).expect("read")).expect("interpreter");
     let mut dims: Vec<i32> = it.input_details()[0].shape.clone();
     dims[0] = shape[0] as i32;
     it.resize_input(0, &dims).unwrap();

@@ -157,7 +157,7 @@ test("bad input throws an Error that names the problem", async () => {
   c6.supportedTypes = ["float16"];
   c6.supportedOps = ["TFLITE_BUILTINS_INT8"];
   await throwsLike(() => c6.convert(), /float16/, "float16 with integer-only ops");
-  await throwsLike(() => { conv().inferenceInputType = "int16"; }, /int16/, "unknown io type");
+  await throwsLike(() => { conv().inferenceInputType = "int4"; }, /int4/, "unknown io type");
   await throwsLike(() => { conv().optimizations = ["FAST"]; }, /FAST/, "unknown optimization");
   await throwsLike(() => { conv().supportedTypes = ["bfloat16"]; }, /bfloat16/, "unknown supported type");
   await throwsLike(() => { conv().representativeDataset = { data: [1, 2] }; }, /representativeDataset/, "malformed dataset object");
