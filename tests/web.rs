@@ -90,3 +90,9 @@ fn bad_files_are_errors() {
 fn bad_tensor_data_is_an_error() {
     common::reference::check_bad_tensor_data();
 }
+
+/// The bad-input table, every row with its exact message, in the browser.
+#[wasm_bindgen_test]
+fn bad_input_table() {
+    assert!(common::bad_inputs::check_table() >= 40);
+}

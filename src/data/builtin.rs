@@ -10,6 +10,9 @@ use crate::error::{Error, Result};
 pub const DIGITS_ROWS: usize = 1797;
 pub const DIGITS_FEATURES: usize = 64;
 
+/// Most values [`random`] makes (2^26 float32: 256 MiB).
+pub const MAX_RANDOM_VALUES: u64 = 1 << 26;
+
 /// Like the seed program's `np.random.rand(rows, features)` and
 /// `np.random.randint(0, classes, rows)`: uniform [0, 1) features and uniform labels,
 /// deterministic for a seed (ChaCha8, not NumPy's generator).
@@ -17,6 +20,21 @@ pub fn random(rows: usize, features: usize, classes: usize, seed: u64) -> Result
     if rows == 0 || features == 0 || classes == 0 {
         return Err(Error::invalid(format!(
             "random data needs rows, features and classes ≥ 1 (got {rows}, {features}, {classes})"
+        )));
+    }
+    // api-traps cases 1 and 4: sizes checked in 64 bits before anything is allocated
+    // (a class count ≥ 2^31 wrapped to a negative i32; rows × features wrapped in usize).
+    if classes > i32::MAX as usize {
+        return Err(Error::invalid(format!(
+            "random data: {classes} classes is more than the {} class indices an int32 label holds",
+            i32::MAX
+        )));
+    }
+    let values = (rows as u64).checked_mul(features as u64);
+    if values.is_none_or(|v| v > MAX_RANDOM_VALUES) {
+        return Err(Error::invalid(format!(
+            "random data: {rows} rows × {features} features is more than the {MAX_RANDOM_VALUES} \
+             values (256 MiB of float32) random data may hold"
         )));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -287,9 +287,11 @@ impl<'a> PrepareCtx<'a> {
             )
         })?;
         let dtype = self.tensors[out].dtype;
+        let what = format!("output {}", self.describe(out));
+        let limit = self.options.max_tensor_bytes;
         let slot = &mut self.slots[out];
         slot.shape = shape;
-        slot.data.reset(dtype, n)?;
+        slot.data.reset(&what, dtype, n, limit)?;
         if matches!(slot.data, Buf::Empty) && n > 0 {
             return Err(Error::unsupported(format!(
                 "output {} has dtype {}, which this interpreter cannot store",

@@ -7,7 +7,7 @@
 //! with the interpreter's DEQUANTIZE kernel. The prediction of a row is the argmax of its
 //! output, the first index on ties (as `tf.argmax` and NumPy's `argmax`).
 
-use super::{Buf, Interpreter};
+use super::{Buf, Interpreter, InterpreterOptions};
 use crate::error::{Error, Result};
 use crate::graph::{BuiltinOperator, DType, Graph};
 use crate::kernels::generic::{qx8_dequantize_generic, qx8_quantize_generic};
@@ -41,12 +41,29 @@ fn declared_input_budget(file_len: usize) -> usize {
 /// Reads a `.tflite` file (verified by the reader) and prepares an interpreter for it,
 /// refusing graph inputs whose declared size is out of proportion with the file.
 pub fn interpreter_from_tflite(bytes: &[u8]) -> Result<Interpreter> {
-    interpreter_for_file(crate::tflite::read(bytes)?, bytes.len())
+    interpreter_from_tflite_with(bytes, InterpreterOptions::default())
+}
+
+/// [`interpreter_from_tflite`] with options (e.g. a larger `max_tensor_bytes`).
+pub fn interpreter_from_tflite_with(
+    bytes: &[u8],
+    options: InterpreterOptions,
+) -> Result<Interpreter> {
+    interpreter_for_file_with(crate::tflite::read(bytes)?, bytes.len(), options)
 }
 
 /// [`Interpreter::new`] for a graph read from a `file_len`-byte file, with the input-size
 /// check of [`interpreter_from_tflite`].
 pub fn interpreter_for_file(g: Graph, file_len: usize) -> Result<Interpreter> {
+    interpreter_for_file_with(g, file_len, InterpreterOptions::default())
+}
+
+/// [`interpreter_for_file`] with options.
+pub fn interpreter_for_file_with(
+    g: Graph,
+    file_len: usize,
+    options: InterpreterOptions,
+) -> Result<Interpreter> {
     let budget = declared_input_budget(file_len);
     for &i in &g.inputs {
         let t = g.tensors.get(i).ok_or_else(|| {
@@ -64,7 +81,7 @@ pub fn interpreter_for_file(g: Graph, file_len: usize) -> Result<Interpreter> {
             )));
         }
     }
-    Interpreter::new(g)
+    Interpreter::with_options(g, options)
 }
 
 /// Runs `graph` on `x` (`N` rows of the input's per-row size, row-major) and scores the

@@ -27,8 +27,9 @@ pub use compare::{
 };
 pub use context::{EvalCtx, Kernel, PrepareCtx, Prepared, Tensors};
 pub use evaluate::{
-    evaluate, evaluate_tflite, evaluate_with, interpreter_for_file, interpreter_from_tflite,
-    output_as_f32, set_input_from_f32, EvalReport,
+    evaluate, evaluate_tflite, evaluate_with, interpreter_for_file, interpreter_for_file_with,
+    interpreter_from_tflite, interpreter_from_tflite_with, output_as_f32, set_input_from_f32,
+    EvalReport,
 };
 
 use crate::error::{Error, Result};
@@ -56,17 +57,22 @@ pub struct TensorDetails {
 /// A calibration observer: `(tensor index, float32 values)`.
 pub type Observer<'a> = dyn FnMut(usize, &[f32]) + 'a;
 
-/// Options that select between arithmetic variants of the reference kernels.
+/// Options that select between arithmetic variants of the reference kernels, and the
+/// memory budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InterpreterOptions {
     /// int8 FULLY_CONNECTED requantization (see [`kernels::Requantization`]).
     pub fc_requant: RequantMode,
+    /// Most bytes one tensor may take (JS `maxTensorBytes`): a file or a `resize_input` that
+    /// asks for more is an error naming the tensor, before anything is allocated.
+    pub max_tensor_bytes: usize,
 }
 
 impl Default for InterpreterOptions {
     fn default() -> Self {
         InterpreterOptions {
             fc_requant: DEFAULT_FC_REQUANT,
+            max_tensor_bytes: DEFAULT_MAX_TENSOR_BYTES,
         }
     }
 }
@@ -87,8 +93,24 @@ pub enum Buf {
     I32(Vec<i32>),
 }
 
-/// Largest tensor the interpreter allocates: 2 GiB (wasm32 has 4 GiB of memory at most).
-pub const MAX_TENSOR_BYTES: usize = 1 << 31;
+/// Default of [`InterpreterOptions::max_tensor_bytes`]: 512 MiB, what a browser tab can
+/// give one tensor beside the page (wasm32 has 4 GiB of memory at most, and browsers
+/// often stop a tab well before that).
+pub const DEFAULT_MAX_TENSOR_BYTES: usize = 1 << 29;
+
+/// The error for a tensor over the budget: how large, the limit, and how to raise it.
+pub fn too_large(what: &str, dtype: DType, n: u64, limit: usize) -> Error {
+    let bytes = n.checked_mul(dtype.size() as u64).map_or_else(
+        || "more than fit in memory".to_string(),
+        |b| format!("{b} bytes"),
+    );
+    Error::invalid(format!(
+        "{what}: {n} {} elements ({bytes}) are over the maxTensorBytes limit of {limit} \
+         bytes (raise it with `new Interpreter(bytes, {{maxTensorBytes: …}})`, or \
+         InterpreterOptions::max_tensor_bytes)",
+        dtype.name()
+    ))
+}
 
 macro_rules! buf_access {
     ($get:ident, $get_mut:ident, $variant:ident, $t:ty, $name:literal) => {
@@ -153,18 +175,11 @@ impl Buf {
         }
     }
     /// Resizes (reusing the allocation) to `n` elements of `dtype`'s buffer type. A size
-    /// past [`MAX_TENSOR_BYTES`], or memory the allocator cannot give, is an error (never an
-    /// abort), whatever a file or a `resize_input` call asks for.
-    fn reset(&mut self, dtype: DType, n: usize) -> Result<()> {
-        let too_large = || {
-            Error::invalid(format!(
-                "a {} tensor of {n} elements is too large (limit {MAX_TENSOR_BYTES} bytes)",
-                dtype.name()
-            ))
-        };
-        if n.checked_mul(dtype.size())
-            .is_none_or(|b| b > MAX_TENSOR_BYTES)
-        {
+    /// past `limit` bytes, or memory the allocator cannot give, is an error naming `what`
+    /// (never an abort), whatever a file or a `resize_input` call asks for.
+    fn reset(&mut self, what: &str, dtype: DType, n: usize, limit: usize) -> Result<()> {
+        let too_large = || too_large(what, dtype, n as u64, limit);
+        if n.checked_mul(dtype.size()).is_none_or(|b| b > limit) {
             return Err(too_large());
         }
         fn fit<T: Clone>(v: &mut Vec<T>, n: usize, zero: T) -> std::result::Result<(), ()> {
@@ -658,13 +673,22 @@ impl Interpreter {
         }
         for (k, &i) in self.graph.inputs.iter().enumerate() {
             self.slots[i].shape = self.input_shapes[k].clone();
-            let n = crate::graph::num_elements(&self.slots[i].shape).ok_or_else(|| {
-                Error::invalid(format!(
-                    "input {k} of shape {:?} is too large (its element count overflows)",
-                    self.slots[i].shape
-                ))
-            })?;
-            self.slots[i].data.reset(self.graph.tensors[i].dtype, n)?;
+            let what = format!("input {k} (tensor {i} '{}')", self.graph.tensors[i].name);
+            // Counted in 64 bits: on wasm32 a count past usize is over the budget too.
+            let n = self.slots[i]
+                .shape
+                .iter()
+                .try_fold(1u64, |a, &d| u64::try_from(d).ok().and_then(|d| a.checked_mul(d)))
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "{what}: shape {:?} has a negative dim or more elements than fit in 64 bits",
+                        self.slots[i].shape
+                    ))
+                })?;
+            let dtype = self.graph.tensors[i].dtype;
+            let limit = self.options.max_tensor_bytes;
+            let n = usize::try_from(n).map_err(|_| too_large(&what, dtype, n, limit))?;
+            self.slots[i].data.reset(&what, dtype, n, limit)?;
         }
         self.plans =
             prepare::prepare_all(&self.graph, &mut self.slots, self.kernels, &self.options)?;

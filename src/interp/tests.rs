@@ -237,9 +237,14 @@ fn int8_floatio() -> Graph {
 #[test]
 fn int8_pipeline_hand_checked() {
     for mode in [RequantMode::FixedPoint, RequantMode::Double] {
-        let mut it =
-            Interpreter::with_options(int8_floatio(), InterpreterOptions { fc_requant: mode })
-                .unwrap();
+        let mut it = Interpreter::with_options(
+            int8_floatio(),
+            InterpreterOptions {
+                fc_requant: mode,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         it.set_input_f32(0, &[0.5, -0.26]).unwrap();
         it.invoke().unwrap();
         // QUANTIZE: round(0.5/0.05) - 3 = 7; round(-0.26/0.05 = -5.2) - 3 = -8

@@ -10,7 +10,7 @@ use super::activation::Activation;
 use super::init::layer_rng;
 use super::layer::{instantiate, numel, plan, Layer, LayerConfig, Mode, Scratch, WeightSpec};
 use super::{MAX_PARAMS, MAX_SAMPLE_VALUES, MAX_WORKSPACE_BYTES};
-use crate::error::{check_finite, Error, Result};
+use crate::error::{Error, Result};
 
 /// Rows per forward block in `predict` (fewer when a sample's activations are large).
 const PREDICT_BLOCK_ROWS: usize = 256;
@@ -577,7 +577,9 @@ impl Model {
             if w.len() != spec.len() {
                 return Err(Error::shape(what, spec.len(), w.len()));
             }
-            check_finite(&what, w)?;
+            // Non-finite weights are accepted, as Keras accepts them (public report case 5):
+            // the converter writes them as TF does and refuses only an int8 scale that
+            // would not be finite.
             if spec.name == "moving_variance" {
                 if let Some((c, v)) = w.iter().enumerate().find(|(_, v)| **v < 0.0) {
                     return Err(Error::invalid(format!(

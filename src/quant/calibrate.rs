@@ -3,7 +3,7 @@
 //! the calibration methods beyond min/max ([`super::method`]), each tensor's mergeable
 //! histogram ([`ActivationHistogram`]) in the same pass.
 
-use crate::error::{check_finite, Error, Result};
+use crate::error::{Error, Result};
 use crate::graph::{DType, Graph};
 use crate::interp::Interpreter;
 use crate::ops;
@@ -162,6 +162,47 @@ pub fn sample_width(g: &Graph) -> Result<usize> {
     })
 }
 
+/// What calibration data may hold, as TF 2.21's calibrator treats it (public report case
+/// 2): a NaN is skipped value by value (the other values of its sample still count), but
+/// ±inf is refused (TF's converter crashes on it), and so is a column that is NaN in every
+/// sample (TF then leaves ops in float despite integer-only ops). `width` values per
+/// sample; errors name the sample and the column (1-based, as the data files number them).
+pub fn check_calibration_data(what: &str, data: &[f32], width: usize) -> Result<()> {
+    if width == 0 {
+        return Ok(());
+    }
+    check_no_infinity(what, data, width)?;
+    let rows = data.len() / width;
+    if rows > 0 {
+        if let Some(c) = (0..width).find(|&c| (0..rows).all(|r| data[r * width + c].is_nan())) {
+            return Err(Error::invalid(format!(
+                "{what}: column {} is NaN in every one of the {rows} samples: the model \
+                 cannot be calibrated on it (give that feature at least one value)",
+                c + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The part of [`check_calibration_data`] that holds for any slice of the samples (what a
+/// worker calibrating a slice checks): no ±inf.
+pub fn check_no_infinity(what: &str, data: &[f32], width: usize) -> Result<()> {
+    if width == 0 {
+        return Ok(());
+    }
+    if let Some(i) = data.iter().position(|v| v.is_infinite()) {
+        return Err(Error::invalid(format!(
+            "{what}: sample {}, column {} is {}: calibration data must be finite (NaN values \
+             are skipped, infinities are not)",
+            i / width + 1,
+            i % width + 1,
+            data[i]
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `g` (float32) on each of the `data.len() / width` samples and records min/max.
 pub fn calibrate(
     g: &Graph,
@@ -217,7 +258,9 @@ pub fn calibrate_with(
             per_sample,
         ));
     }
-    check_finite("representative dataset", data)?;
+    // NaN is skipped value by value; ±inf is refused. The whole dataset's all-NaN columns
+    // are checked by the converter (a pool worker sees a slice).
+    check_no_infinity("representative dataset", data, width)?;
     // Shapes are known now (batch 1): the tensors whose memory TFLite would share.
     it.set_input_f32(input, &data[..width])?;
     let alias = inplace_logged_inputs(&it)?;

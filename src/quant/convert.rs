@@ -102,8 +102,13 @@ pub struct ConverterOptions {
     pub representative_dataset: Option<RepresentativeDataset>,
     /// `target_spec.supported_ops` contains `TFLITE_BUILTINS_INT8` (integer-only ops).
     pub int8_ops_only: bool,
-    /// `target_spec.supported_types = [float16]`
+    /// `target_spec.supported_types` contains `float16`.
     pub float16: bool,
+    /// `target_spec.supported_ops` lists `TFLITE_BUILTINS_INT8`, alone or with
+    /// `TFLITE_BUILTINS` (`int8_ops_only` is the "alone" case).
+    pub int8_ops_listed: bool,
+    /// `target_spec.supported_types` contains `int8`.
+    pub int8_type: bool,
     /// `target_spec.supported_ops` contains
     /// `EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8` (16x8 quantization).
     pub int16x8: bool,
@@ -147,6 +152,8 @@ impl Default for ConverterOptions {
             representative_dataset: None,
             int8_ops_only: false,
             float16: false,
+            int8_ops_listed: false,
+            int8_type: false,
             int16x8: false,
             inference_input_type: IoType::Float32,
             inference_output_type: IoType::Float32,
@@ -223,18 +230,20 @@ impl ConverterOptions {
         }
         // Integer-only means INT8 is the *only* set (TF's `post_training_int8_no_float`).
         self.int8_ops_only = int8 && !builtins && !int16x8;
+        self.int8_ops_listed = int8;
         self.int16x8 = int16x8;
         Ok(())
     }
 
-    /// `target_spec.supported_types`: `[]` or `["float16"]` (`"int8"` is accepted as TF does:
-    /// it asks for integer quantization like `TFLITE_BUILTINS_INT8`).
+    /// `target_spec.supported_types`: any of `"float16"`, `"int8"` (what they decide is
+    /// [`ConverterOptions::mode`]'s table).
     pub fn set_supported_types(&mut self, types: &[String]) -> Result<()> {
         let mut f16 = false;
+        let mut i8 = false;
         for t in types {
             match t.to_ascii_lowercase().trim_start_matches("tf.") {
                 "float16" => f16 = true,
-                "int8" => self.int8_ops_only = true,
+                "int8" => i8 = true,
                 "float32" => {}
                 other => {
                     return Err(Error::converter(format!(
@@ -244,132 +253,133 @@ impl ConverterOptions {
             }
         }
         self.float16 = f16;
+        self.int8_type = i8;
         Ok(())
     }
 
-    /// Which conversion these options ask for, rejecting what TF rejects (messages name
-    /// the conflicting options and what to do; TF 2.21's own wording is recorded in
-    /// `tests/fixtures/modes/refusals.json` and `converter_decisions.json`).
+    /// Which conversion these options ask for, rejecting what TF rejects: TensorFlow
+    /// 2.21's decision rule (`TFLiteConverter` in `lite.py`, observed on every combination
+    /// of optimizations × dataset × supported ops × supported types × io types in
+    /// `tests/fixtures/converter_decisions.json`), checked in this order:
+    ///
+    /// | condition | outcome |
+    /// |---|---|
+    /// | ops exactly `[TFLITE_BUILTINS_INT8]` and types contain `float16` | error (TF's e2) |
+    /// | no dataset, and ops list `TFLITE_BUILTINS_INT8` or types are exactly `[int8]` | error (e1), with or without optimizations |
+    /// | no optimizations | float32 (dataset, ops and types are ignored) |
+    /// | `DEFAULT`, no dataset | float16 if types are exactly `[float16]`, else dynamic range |
+    /// | `DEFAULT` + dataset | float16 if types are exactly `[float16]`, else full-integer int8 (`[float16, int8]` = `[int8]`) |
+    /// | int8 / uint8 io unless full-integer | error (e0) |
+    ///
+    /// The error messages are TF's, followed by what to change. An empty dataset is refused
+    /// (TF writes a float file: a deliberate difference, see the README's bad-input table).
     pub fn mode(&self) -> Result<Mode> {
-        let float_io = self.inference_input_type == IoType::Float32
-            && self.inference_output_type == IoType::Float32;
-        let io_error = || {
-            Error::converter(
-                "inference_input_type and inference_output_type must be float32 unless the model is \
-                 fully integer-quantized (optimizations=[DEFAULT] with a representative dataset)",
-            )
+        let int8_listed = self.int8_ops_listed || self.int8_ops_only;
+        let types_only_int8 = self.int8_type && !self.float16;
+        let types_only_f16 = self.float16 && !self.int8_type;
+        if self.int8_ops_only && self.float16 {
+            return Err(Error::converter(
+                "as full integer quantization has been enabled by setting supported_ops = \
+                 [TFLITE_BUILTINS_INT8], supported_types should be left empty or set to [int8] \
+                 (remove float16, or add TFLITE_BUILTINS to supported_ops)",
+            ));
+        }
+        let has_ds = self.representative_dataset.is_some();
+        if !has_ds && (int8_listed || types_only_int8) {
+            return Err(Error::converter(
+                "for full integer quantization (supported_ops TFLITE_BUILTINS_INT8 or \
+                 supported_types [int8]), a representative dataset must be specified",
+            ));
+        }
+        let (input, output) = (self.inference_input_type, self.inference_output_type);
+        let mode = if !self.optimize {
+            Mode::Float32
+        } else if let Some(ds) = &self.representative_dataset {
+            if ds.data.is_empty() || ds.shape.first() == Some(&0) {
+                return Err(Error::converter(
+                    "the representative dataset is empty: full-integer quantization needs at \
+                     least one sample",
+                ));
+            }
+            if types_only_f16 && !self.int16x8 {
+                // supported_types exactly [float16] wins over the dataset and
+                // calibrate_only (TF's f2; tests/fixtures/modes/matrix.json).
+                Mode::Float16
+            } else if self.calibrate_only {
+                // TF's `_experimental_calibrate_only` returns the calibrated float model
+                // whatever the io types and ops sets (tests/fixtures/modes/matrix.json).
+                return Ok(Mode::Calibrated);
+            } else if self.int16x8 && !types_only_int8 {
+                // 16x8 ops win over supported_types [float16] (TF's f8), not over [int8].
+                Mode::Int16x8 {
+                    input,
+                    output,
+                    bias: self.bias_type.unwrap_or(BiasType::Int64),
+                }
+            } else {
+                Mode::FullInteger { input, output }
+            }
+        } else if types_only_f16 {
+            Mode::Float16
+        } else {
+            Mode::DynamicRange
         };
-        let bias_error = || {
-            Error::converter(
+        let full = matches!(mode, Mode::FullInteger { .. } | Mode::Int16x8 { .. });
+        // TF checks the bias type before the io types (e5, e6).
+        if self.bias_type.is_some() && !full {
+            return Err(Error::converter(
                 "fullIntegerQuantizationBiasType is only supported for full-integer quantization: \
                  set optimizations=[\"DEFAULT\"] and a representativeDataset, or leave the bias type unset",
-            )
-        };
-        if !self.optimize {
-            if self.int8_ops_only {
-                return Err(Error::converter(
-                    "supported_ops=[TFLITE_BUILTINS_INT8] needs optimizations=[DEFAULT] and a representative dataset",
-                ));
-            }
-            if self.bias_type.is_some() {
-                return Err(bias_error());
-            }
-            if self.has_denylist() {
-                return Err(denylist_error("optimizations=[] (a float32 model)"));
-            }
-            if !float_io {
-                return Err(io_error());
-            }
-            // Like TF, float16, a representative dataset, per-tensor switches and
-            // calibrate_only are ignored without optimizations.
-            return Ok(Mode::Float32);
+            ));
         }
-        if self.float16 {
-            if self.int8_ops_only {
-                return Err(Error::converter(
-                    "supported_types=[float16] conflicts with supported_ops=[TFLITE_BUILTINS_INT8]: choose float16 or full-integer int8",
-                ));
-            }
-            if self.bias_type.is_some() {
-                return Err(bias_error());
-            }
-            if self.has_denylist() {
-                return Err(denylist_error("supported_types=[float16]"));
-            }
-            if !float_io {
-                return Err(io_error());
-            }
-            return Ok(Mode::Float16);
+        if matches!(mode, Mode::FullInteger { .. }) && self.bias_type == Some(BiasType::Int64) {
+            return Err(Error::converter(
+                "fullIntegerQuantizationBiasType \"int64\" conflicts with int8 quantization \
+                 (int8 biases are int32): use \"int32\", or 16x8 quantization \
+                 (supported_ops EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8) \
+                 for int64 biases",
+            ));
         }
-        match &self.representative_dataset {
-            Some(ds) => {
-                if ds.data.is_empty() || ds.shape.first() == Some(&0) {
+        match mode {
+            Mode::FullInteger { .. } => {
+                if input == IoType::Int16 || output == IoType::Int16 {
                     return Err(Error::converter(
-                        "the representative dataset is empty: full-integer quantization needs at least one sample",
+                        "inference type int16 needs 16x8 quantization: add \
+                         EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 to \
+                         supported_ops, or use \"int8\", \"uint8\" or \"float32\" io",
                     ));
                 }
-                if self.calibrate_only {
-                    // TF's `_experimental_calibrate_only` returns the calibrated float model
-                    // whatever the io types and ops sets (tests/fixtures/modes/matrix.json).
-                    return Ok(Mode::Calibrated);
-                }
-                let (input, output) = (self.inference_input_type, self.inference_output_type);
-                if self.int16x8 {
-                    for io in [input, output] {
-                        if !matches!(io, IoType::Float32 | IoType::Int16) {
-                            return Err(Error::converter(format!(
-                                "inference type {} conflicts with supported_ops \
-                                 EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8: 16x8 \
-                                 models take \"float32\" or \"int16\" inputs and outputs",
-                                io.name()
-                            )));
-                        }
-                    }
-                    return Ok(Mode::Int16x8 {
-                        input,
-                        output,
-                        bias: self.bias_type.unwrap_or(BiasType::Int64),
-                    });
-                }
-                if self.bias_type == Some(BiasType::Int64) {
-                    return Err(Error::converter(
-                        "fullIntegerQuantizationBiasType \"int64\" conflicts with int8 quantization \
-                         (int8 biases are int32): use \"int32\", or 16x8 quantization \
-                         (supported_ops EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8) \
-                         for int64 biases",
-                    ));
-                }
+            }
+            Mode::Int16x8 { .. } => {
                 for io in [input, output] {
-                    if io == IoType::Int16 {
-                        return Err(Error::converter(
-                            "inference type int16 needs 16x8 quantization: add \
-                             EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 to \
-                             supported_ops, or use \"int8\", \"uint8\" or \"float32\" io",
-                        ));
+                    if !matches!(io, IoType::Float32 | IoType::Int16) {
+                        return Err(Error::converter(format!(
+                            "inference type {} conflicts with supported_ops \
+                             EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8: 16x8 \
+                             models take \"float32\" or \"int16\" inputs and outputs",
+                            io.name()
+                        )));
                     }
                 }
-                Ok(Mode::FullInteger { input, output })
             }
-            None => {
-                if self.int8_ops_only {
+            _ => {
+                if input != IoType::Float32 || output != IoType::Float32 {
                     return Err(Error::converter(
-                        "full-integer quantization (TFLITE_BUILTINS_INT8) needs a representative dataset",
+                        "the inference_input_type and inference_output_type must be float32: \
+                         int8 / uint8 io needs full-integer quantization (optimizations \
+                         [DEFAULT] with a representative dataset, supported_types not [float16])",
                     ));
                 }
-                if self.bias_type.is_some() {
-                    return Err(bias_error());
-                }
-                if self.has_denylist() {
-                    return Err(denylist_error("no representative dataset (dynamic range)"));
-                }
-                if !float_io {
-                    return Err(Error::converter(
-                        "int8/uint8 inference_input_type or inference_output_type needs a representative dataset",
-                    ));
-                }
-                Ok(Mode::DynamicRange)
             }
         }
+        if self.has_denylist() && !full {
+            return Err(denylist_error(match mode {
+                Mode::Float32 => "optimizations=[] (a float32 model)",
+                Mode::Float16 => "supported_types=[float16]",
+                _ => "no representative dataset (dynamic range)",
+            }));
+        }
+        Ok(mode)
     }
 }
 
@@ -448,6 +458,13 @@ pub fn ranges_for(
     let ds = opts.representative_dataset.as_ref().ok_or_else(|| {
         Error::converter("full-integer quantization needs a representative dataset")
     })?;
+    // The values of one sample as the dataset gives them (a dataset of the input's rank may
+    // resize open dimensions, so this is not always the model's stored input width).
+    let width = match ds.shape.get(1..) {
+        Some(dims) if !dims.is_empty() => dims.iter().product(),
+        _ => super::calibrate::sample_width(float_graph)?,
+    };
+    super::calibrate::check_calibration_data("representative dataset", &ds.data, width)?;
     let ranges = match &opts.calibration {
         Some(r) => {
             check_calibration(float_graph, ds, r)?;
@@ -575,12 +592,25 @@ fn quantize_weight_tensor(
     scales: Option<&[f32]>,
     per_tensor: bool,
 ) -> Result<(Vec<f32>, Vec<i8>)> {
+    // Keras accepts non-finite weights (and TF writes them), but a channel holding ±inf or
+    // NaN has no int8 scale: TF writes an inf / NaN scale that LiteRT's kernels cannot
+    // run; we refuse it, naming the channel.
+    let finite = |scales: &[f32]| match scales.iter().position(|s| !s.is_finite()) {
+        None => Ok(()),
+        Some(c) => Err(Error::converter(format!(
+            "weights '{}': channel {c} (along dimension {axis}) would get the int8 scale {} \
+             (a weight or the bias of this channel is not finite): int8 cannot represent it \
+             (keep this model in float32 or float16, or fix the weights)",
+            t.name, scales[c]
+        ))),
+    };
     let w = t.f32_data()?;
     if per_tensor {
         let scales = match scales {
             Some(s) => s.to_vec(),
             None => weight_scales(&w, 1),
         };
+        finite(&scales)?;
         return Ok((scales.clone(), quantize_weights(&w, &scales)));
     }
     let (cm, ch) = channel_major(&w, &t.shape, axis, false)?;
@@ -588,6 +618,7 @@ fn quantize_weight_tensor(
         Some(s) => s.to_vec(),
         None => weight_scales(&cm, ch),
     };
+    finite(&scales)?;
     let q = quantize_weights(&cm, &scales);
     // Back to the tensor's layout (through f32: every int8 value is exact in f32).
     let qf: Vec<f32> = q.iter().map(|&v| v as f32).collect();
@@ -676,7 +707,7 @@ fn float16(src: &Graph) -> Result<Graph> {
     let mut deq_ops = Vec::new();
     for &ci in uses.iter().rev() {
         let vals = g.tensors[ci].f32_data()?;
-        let halves: Vec<half::f16> = vals.iter().map(|&v| half::f16::from_f32(v)).collect();
+        let halves: Vec<half::f16> = vals.iter().map(|&v| f16_saturating(v)).collect();
         let mut f32_t = Tensor::activation(
             format!("{}_dequantize", g.tensors[ci].name),
             DType::F32,
@@ -704,6 +735,13 @@ fn float16(src: &Graph) -> Result<Graph> {
     deq_ops.append(&mut g.ops);
     g.ops = deq_ops;
     Ok(g)
+}
+
+/// `v` as IEEE half, as TF 2.21's float16 pass writes constants: clamped to
+/// [−65504, 65504] first, so that values beyond the half range become ±`0x7BFF`, never
+/// ±inf (public report case 1); NaN stays NaN; rounding to nearest even otherwise.
+pub fn f16_saturating(v: f32) -> half::f16 {
+    half::f16::from_f32(v.clamp(-65504.0, 65504.0))
 }
 
 /// Per-tensor asymmetric int8 of a float constant that is neither weight nor bias (the
@@ -743,6 +781,19 @@ fn full_integer(
                  TFLITE_BUILTINS to supported_ops to keep it float",
                 op.display_name()
             )));
+        }
+    }
+    // A weight channel without a finite int8 scale is named before the activations it
+    // makes non-finite are.
+    for (oi, (op, spec)) in g.ops.iter().zip(&specs).enumerate() {
+        if float_ops[oi] {
+            continue;
+        }
+        for wi in &spec.weights {
+            if let Some(t) = float_const(&g, op, wi.input) {
+                let per_tensor = opts.per_tensor_weights(op.code);
+                quantize_weight_tensor(&g.tensors[t], wi.axis, None, per_tensor)?;
+            }
         }
     }
     // A float op's output is quantized again after it, with its own calibrated range.
@@ -788,6 +839,13 @@ fn full_integer(
                 && g.tensors[t].dtype == DType::F32
                 && !spec.unquantized_inputs.contains(&k)
             {
+                if ranges.get(t).is_none() && !g.inputs.contains(&t) {
+                    return Err(Error::converter(format!(
+                        "tensor '{}' saw no finite value during calibration (NaN in every \
+                         sample, or never computed): it has no range to quantize with",
+                        g.tensors[t].name
+                    )));
+                }
                 return Err(Error::converter(format!(
                     "{}: input '{}' has no quantization parameters",
                     what(),

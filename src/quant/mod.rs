@@ -12,6 +12,8 @@ pub mod propagate;
 pub mod selective;
 
 pub use calibrate::{calibrate, calibrate_with, Ranges};
-pub use convert::{convert, BiasType, ConverterOptions, IoType, Mode, RepresentativeDataset};
+pub use convert::{
+    convert, f16_saturating, BiasType, ConverterOptions, IoType, Mode, RepresentativeDataset,
+};
 pub use method::{CalibrationConfig, Method, MethodSpec, Override};
 pub mod report;

@@ -186,7 +186,16 @@ pub fn propagate(g: &Graph, ranges: &Ranges, specs: &[QuantSpec]) -> Result<Prop
             continue;
         }
         if let Some((lo, hi)) = ranges.get(t) {
-            state[t] = Some(activation_params(lo, hi));
+            let (s, zp) = activation_params(lo, hi);
+            if !(s.is_finite() && lo.is_finite() && hi.is_finite()) {
+                return Err(Error::converter(format!(
+                    "tensor '{}': its calibrated range [{lo}, {hi}] gives the int8 scale \
+                     {s}, which is not finite (the values overflow float32; non-finite \
+                     weights?): it cannot be quantized",
+                    g.tensors[t].name
+                )));
+            }
+            state[t] = Some((s, zp));
             immutable[t] = true;
         }
     }

@@ -292,6 +292,8 @@ pub fn calibration_report_method(
         representative_dataset: Some(calib.clone()),
         int8_ops_only: true,
         float16: false,
+        int8_ops_listed: true,
+        int8_type: false,
         inference_input_type: IoType::Float32,
         inference_output_type: IoType::Float32,
         // The ranges just computed: convert() would calibrate again to the same bits.
@@ -494,7 +496,7 @@ fn check_dataset(what: &str, d: &RepresentativeDataset, width: usize) -> Result<
             &d.shape,
         ));
     }
-    crate::error::check_finite(what, &d.data)
+    super::calibrate::check_calibration_data(what, &d.data, width)
 }
 
 /// Runs one sample through both graphs; collects the float values of `tracked` tensors in

@@ -40,10 +40,27 @@ pub struct JsInterpreter {
 #[wasm_bindgen(js_class = Interpreter)]
 impl JsInterpreter {
     /// Reads (and verifies) a `.tflite` file and prepares it for batch 1 (its declared shape).
+    /// `options`: `{maxTensorBytes}` — the most bytes one tensor may take (default 512 MiB).
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<JsInterpreter, JsError> {
+    pub fn new(bytes: &[u8], options: JsValue) -> Result<JsInterpreter, JsError> {
+        let mut opts = interp::InterpreterOptions::default();
+        if options.is_object() {
+            let v = js_sys::Reflect::get(&options, &"maxTensorBytes".into())
+                .unwrap_or(JsValue::UNDEFINED);
+            if !v.is_undefined() {
+                let n = v
+                    .as_f64()
+                    .filter(|n| *n >= 1.0 && n.fract() == 0.0)
+                    .ok_or_else(|| {
+                        JsError::new(&format!(
+                        "Interpreter: maxTensorBytes must be a whole number of bytes ≥ 1, got {v:?}"
+                    ))
+                    })?;
+                opts.max_tensor_bytes = n.min(usize::MAX as f64) as usize;
+            }
+        }
         Ok(JsInterpreter {
-            inner: interp::interpreter_from_tflite(bytes).map_err(js_err)?,
+            inner: interp::interpreter_from_tflite_with(bytes, opts).map_err(js_err)?,
         })
     }
 

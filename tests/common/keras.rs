@@ -3,7 +3,12 @@
 //! turned into the TF.js-style config `nn::config` reads (camelCase), then the recorded
 //! weights are set. Native tests only (reads `tests/fixtures/` from the file system).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use litequant::converter::TfliteConverter;
+use litequant::graph::lower::{bn_rsqrt, LowerOptions};
+use litequant::graph::Graph;
 
 use litequant::nn::{config, Model};
 use serde_json::{json, Map, Value};
@@ -167,4 +172,123 @@ pub fn model(case: &str) -> Result<Model, String> {
     }
     model.set_weights(&weights).map_err(|e| e.to_string())?;
     Ok(model)
+}
+
+// BatchNormalization's rsqrt as TF's CPU computed it (shared by the tests that hold a
+// lowered model to TF's file).
+
+/// A BatchNormalization channel whose rsqrt differs from ours: layer, channel, ulps.
+pub type Changed = (String, usize, i32);
+
+/// The case's BatchNormalization layers: name and `f32(moving_variance + ε)` per channel.
+pub fn bn_layers(case: &str) -> Vec<(String, Vec<f32>)> {
+    let dir = case_dir(case);
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("weights_index.json")).unwrap())
+            .unwrap();
+    let mut out = Vec::new();
+    for l in index.as_array().unwrap() {
+        if l["class"] != "BatchNormalization" {
+            continue;
+        }
+        let eps = l["config"]["epsilon"].as_f64().unwrap() as f32;
+        let file = l["weights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == "moving_variance")
+            .expect("moving_variance")["file"]
+            .as_str()
+            .unwrap();
+        let (var, _) = npy_file(&dir.join(file));
+        let name = l["name"].as_str().unwrap().to_string();
+        out.push((name, var.iter().map(|&v| v + eps).collect()));
+    }
+    out
+}
+
+/// How many 4-byte words of the ops' constant operands differ between `ours` and TF's
+/// graph (`usize::MAX` if the op sequences differ).
+pub fn constant_words_differing(ours: &Graph, tf: &Graph) -> usize {
+    if ours.ops.len() != tf.ops.len() {
+        return usize::MAX;
+    }
+    let mut n = 0;
+    for (a, b) in ours.ops.iter().zip(&tf.ops) {
+        if a.code != b.code || a.inputs.len() != b.inputs.len() {
+            return usize::MAX;
+        }
+        for (&i, &j) in a.inputs.iter().zip(&b.inputs) {
+            if i < 0 || j < 0 {
+                continue;
+            }
+            let (x, y) = (&ours.tensors[i as usize].data, &tf.tensors[j as usize].data);
+            if let (Some(x), Some(y)) = (x, y) {
+                if x.len() != y.len() {
+                    return usize::MAX;
+                }
+                n += x.chunks(4).zip(y.chunks(4)).filter(|(p, q)| p != q).count();
+            }
+        }
+    }
+    n
+}
+
+pub fn lowered_with(case: &str, bn_rsqrt: &BTreeMap<String, Vec<f32>>) -> Graph {
+    let model = model(case).unwrap();
+    let opts = LowerOptions {
+        model_name: Some(model_name(case)),
+        bn_rsqrt: bn_rsqrt.clone(),
+    };
+    TfliteConverter::from_model_with(&model, &opts)
+        .unwrap()
+        .float_graph()
+        .clone()
+}
+
+/// The next float32 value `k` ulps away from `x` (positive `x`).
+fn ulps(x: f32, k: i32) -> f32 {
+    f32::from_bits((x.to_bits() as i32 + k) as u32)
+}
+
+/// TF's BatchNormalization `rsqrt(var + ε)` values, found from its file: starting from
+/// the correctly rounded values, each channel takes the value within 2 ulps that makes
+/// the most of our constants equal TF's. Returns the values and the channels (layer,
+/// channel, ulps) where they differ from the correctly rounded one.
+pub fn tf_rsqrt(case: &str, tf: &Graph) -> (BTreeMap<String, Vec<f32>>, Vec<Changed>) {
+    let mut given: BTreeMap<String, Vec<f32>> = bn_layers(case)
+        .into_iter()
+        .map(|(name, v)| {
+            let c = v.len();
+            (
+                name,
+                v.iter()
+                    .enumerate()
+                    .map(|(ch, &x)| bn_rsqrt(x, ch, c))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut best = constant_words_differing(&lowered_with(case, &given), tf);
+    let mut changed = Vec::new();
+    let names: Vec<String> = given.keys().cloned().collect();
+    for name in names {
+        for ch in 0..given[&name].len() {
+            let base = given[&name][ch];
+            let mut pick = 0;
+            for k in [-1, 1, -2, 2] {
+                given.get_mut(&name).unwrap()[ch] = ulps(base, k);
+                let d = constant_words_differing(&lowered_with(case, &given), tf);
+                if d < best {
+                    best = d;
+                    pick = k;
+                }
+            }
+            given.get_mut(&name).unwrap()[ch] = ulps(base, pick);
+            if pick != 0 {
+                changed.push((name.clone(), ch, pick));
+            }
+        }
+    }
+    (given, changed)
 }

@@ -5,6 +5,7 @@
 //! accuracy checks): plain functions that `#[test]`s and `#[wasm_bindgen_test]`s call.
 #![allow(dead_code)]
 
+pub mod bad_inputs;
 pub mod compare;
 pub mod convert;
 #[cfg(not(target_arch = "wasm32"))]

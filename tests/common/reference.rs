@@ -155,7 +155,13 @@ pub fn round_trip(g: &Graph) -> Graph {
 
 fn interpreter(g: Graph, mode: Option<RequantMode>) -> Interpreter {
     match mode {
-        Some(m) => Interpreter::with_options(g, InterpreterOptions { fc_requant: m }),
+        Some(m) => Interpreter::with_options(
+            g,
+            InterpreterOptions {
+                fc_requant: m,
+                ..Default::default()
+            },
+        ),
         None => Interpreter::new(g),
     }
     .expect("interpreter")
@@ -576,7 +582,7 @@ fn load_err(bytes: &[u8]) -> String {
 }
 
 /// The fixed_mlp int8 file re-serialized after `edit` changes its object-API form.
-fn edited(edit: impl FnOnce(&mut fb::Model)) -> Vec<u8> {
+pub fn edited(edit: impl FnOnce(&mut fb::Model)) -> Vec<u8> {
     use planus::ReadAsRoot;
     let mut m: fb::Model = fb::ModelRef::read_as_root(fixture("fixed_mlp/model_int8.tflite"))
         .unwrap()
@@ -586,7 +592,7 @@ fn edited(edit: impl FnOnce(&mut fb::Model)) -> Vec<u8> {
     tflite::serialize_model(&m)
 }
 
-fn sg0(m: &mut fb::Model) -> &mut fb::SubGraph {
+pub fn sg0(m: &mut fb::Model) -> &mut fb::SubGraph {
     &mut m.subgraphs.as_mut().unwrap()[0]
 }
 
@@ -712,11 +718,38 @@ pub fn check_bad_tensor_data() {
     // The dynamic batch is accepted up to a size limit; past it, an error (not an
     // allocation failure).
     let e = it.resize_input(0, &[i32::MAX, 32]).unwrap_err().to_string();
-    assert!(e.contains("too large"), "{e}");
+    assert!(
+        e.contains("input 0 (tensor 0") && e.contains("over the maxTensorBytes limit of 536870912"),
+        "{e}"
+    );
     assert!(it.resize_input(0, &[3, 31]).is_err());
     assert!(it.resize_input(1, &[3, 32]).is_err());
     // Still usable afterwards, at the shape it had.
     it.set_input_i8(0, &[1; 32]).unwrap();
     it.invoke().unwrap();
     assert_eq!(it.output_i8(0).unwrap().len(), 10);
+    // The budget is an option (`maxTensorBytes`): a batch of 100 rows (3200 input bytes,
+    // 6400 for the 64-wide hidden tensor) fits the default and not 5000 bytes, where the
+    // error names the tensor over it and says how to raise the limit; nothing is allocated.
+    let opts = |b| interp::InterpreterOptions {
+        max_tensor_bytes: b,
+        ..Default::default()
+    };
+    let bytes = fixture("fixed_mlp/model_int8.tflite");
+    let mut it = interp::interpreter_from_tflite_with(bytes, opts(5000)).unwrap();
+    let e = it.resize_input(0, &[100, 32]).unwrap_err().to_string();
+    assert!(
+        e.contains("output tensor")
+            && e.contains("6400 bytes")
+            && e.contains("limit of 5000 bytes")
+            && e.contains("new Interpreter(bytes, {maxTensorBytes: …})"),
+        "{e}"
+    );
+    let e = it.resize_input(0, &[200, 32]).unwrap_err().to_string();
+    assert!(e.contains("input 0") && e.contains("6400 bytes"), "{e}");
+    let mut it = interp::interpreter_from_tflite_with(bytes, opts(6400)).unwrap();
+    it.resize_input(0, &[100, 32]).unwrap();
+    it.set_input_i8(0, &[1; 3200]).unwrap();
+    it.invoke().unwrap();
+    assert_eq!(it.output_i8(0).unwrap().len(), 1000);
 }

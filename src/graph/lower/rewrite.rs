@@ -12,8 +12,9 @@
 //! | conv → MUL(c) | `w[o] · c[o]`, `bias · c` | as above |
 //! | Dense → ADD(c) | `bias + c` (`c` without a bias) | as above |
 //! | Dense → MUL(c) | `w[o][i] · c[o]`, `bias · c` | as above |
-//! | ADD(x, c) → Dense | Dense(x) with bias `fold(c, w, bias)` | the Dense has a bias, the ADD no fused activation |
+//! | ADD(x, c) → Dense | Dense(x) with bias `fold(c, w, bias)` | the Dense has a bias, the ADD no fused activation; not when the Dense has a fused activation and `x` comes from a conv / Dense that can take the ADD itself |
 //! | MUL(x, c) → Dense | Dense(x) with `w[o][j] · c[j]` | the MUL has no fused activation |
+//! | RESHAPE(RESHAPE(x)) | RESHAPE(x) | the inner one stays while read elsewhere |
 //!
 //! `fold(c, w, b)` is TF's constant folding of a FULLY_CONNECTED (`FullyConnectedOp::fold`):
 //! per output `o`, `b[o]` plus the products `f32(c[j] · w[o][j])` in `j` order, summed in
@@ -46,6 +47,7 @@ fn apply(g: &mut LGraph, r: usize) -> Option<usize> {
         B::Add => fold_into_producer(g, r, false),
         B::Mul => fold_into_producer(g, r, true),
         B::FullyConnected => fold_into_dense(g, r),
+        B::Reshape => reshape_of_reshape(g, r),
         _ => None,
     }
 }
@@ -195,6 +197,22 @@ fn fold_into_dense(g: &mut LGraph, r: usize) -> Option<usize> {
         return None;
     };
     let c = const_vec(g, c_arg)?;
+    // A bias ADD of a conv / Dense before it (`conv / Dense → ADD(c)` could take it too)
+    // stays there when this Dense has a fused activation: in TF's greedy rewriter the
+    // other pattern gets the ADD first then (`tests/fixtures/bias_fold`: `lin_relu`,
+    // `lin_relu_lin_softmax` keep the first bias; a linear or softmax Dense takes it).
+    if code == B::Add && activation(&g.ops[r].options) != Some(Act::None) {
+        if let Some(q) = g.producer(y) {
+            if matches!(
+                g.ops[q].code,
+                B::Conv2d | B::DepthwiseConv2d | B::FullyConnected
+            ) && activation(&g.ops[q].options) == Some(Act::None)
+                && g.uses(y) == 1
+            {
+                return None;
+            }
+        }
+    }
     let (w_arg, b_arg) = (g.ops[r].args[1], g.ops[r].args[2]);
     let w = const_f32(g, w_arg)?;
     let n_in = c.len();
@@ -212,6 +230,28 @@ fn fold_into_dense(g: &mut LGraph, r: usize) -> Option<usize> {
             .for_each(|row| row.iter_mut().zip(&c).for_each(|(v, &s)| *v *= s));
         g.ops[r].args[1] = replace_const(g, w_arg, w, out);
     }
+    g.ops[r].args[0] = Arg::Val(y);
+    if g.uses(x) == 0 {
+        g.ops[p].dead = true;
+    }
+    Some(r)
+}
+
+/// `RESHAPE(RESHAPE(x, s1), s2)` reads `x` directly: `RESHAPE(x, s2)` (TF's
+/// `ConvertReshapeReshape`-style fold, observed in `bias_fold/lin_reshape2d_flatten_lin`:
+/// a Flatten after a Reshape reshapes the Dense output itself). The inner RESHAPE stays
+/// while something else reads it (the Flatten's SHAPE op).
+fn reshape_of_reshape(g: &mut LGraph, r: usize) -> Option<usize> {
+    let Arg::Val(x) = g.ops[r].args[0] else {
+        return None;
+    };
+    let p = g.producer(x)?;
+    if g.ops[p].code != B::Reshape {
+        return None;
+    }
+    let Arg::Val(y) = g.ops[p].args[0] else {
+        return None;
+    };
     g.ops[r].args[0] = Arg::Val(y);
     if g.uses(x) == 0 {
         g.ops[p].dead = true;
