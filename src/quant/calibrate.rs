@@ -288,12 +288,10 @@ pub fn calibrate_with(
                 h.get_or_insert_with(|| ActivationHistogram::new(b)).add(vals);
             }
             // An in-place op's input is logged again with the op's output (TF's
-            // calibrator): its range and its histogram both see those values.
+            // calibrator's min/max). The histograms hold each tensor's own values only:
+            // the methods beyond min/max are anchored on the activations themselves.
             if let Some(i) = alias[idx] {
                 fold(&mut ranges[i], vals);
-                if let (Some(b), Some(h)) = (bins, histograms.get_mut(i)) {
-                    h.get_or_insert_with(|| ActivationHistogram::new(b)).add(vals);
-                }
             }
         })?;
         progress(s + 1, n);

@@ -853,6 +853,20 @@ fn full_integer(
                 )));
             }
         }
+        // An output the propagation left float (its producer is quantized) has no
+        // parameters: the tensor never saw a finite value, and the file would be broken.
+        if spec.output != ops::OutputRule::Unquantized {
+            for &o in &op.outputs {
+                let Ok(t) = usize::try_from(o) else { continue };
+                if g.tensors[t].data.is_none() && g.tensors[t].dtype == DType::F32 {
+                    return Err(Error::converter(format!(
+                        "tensor '{}' saw no finite value during calibration (NaN in every \
+                         sample, or never computed): it has no range to quantize with",
+                        g.tensors[t].name
+                    )));
+                }
+            }
+        }
         let bias_of = |w: usize| spec.bias.filter(|b| b.weights == w);
         let mut done: Vec<usize> = spec.unquantized_inputs.clone();
         for wi in &spec.weights {
