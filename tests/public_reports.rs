@@ -112,6 +112,20 @@ fn f16_bits(g: &Graph) -> Vec<Vec<u16>> {
         .collect()
 }
 
+/// `ours` equals TF's file for `case`/`variant`, and its outputs on the case's test inputs
+/// are LiteRT BUILTIN_REF's on TF's file, bit for bit.
+fn equals_tf(case: &str, variant: &str, ours: &Graph) {
+    assert_same_model(ours, &tf_file(case, variant), &format!("{case}/{variant}"));
+    let (x, shape) = keras::npy_file(&keras::case_dir(case).join("test_x.npy"));
+    let (want, _) =
+        keras::npy_file(&keras::case_dir(case).join(format!("out_{variant}__litert_ref.npy")));
+    same_bits(
+        &run_f32(ours, &x, shape[1]),
+        &want,
+        &format!("{case}/{variant}"),
+    );
+}
+
 /// Case 1 (and 1b, the values around the half range): float16 constants beyond ±65504 are
 /// clamped to ±`0x7BFF`, never inf; NaN stays NaN — from a Keras model and from
 /// `fromTflite` alike; LiteRT's outputs on TF's file are ours.
@@ -120,16 +134,7 @@ fn case1_float16_constants_are_clamped() {
     for case in ["public_reports/case1", "public_reports/case1b"] {
         for variant in ["float32", "fp16"] {
             let ours = convert(case, variant).unwrap();
-            assert_same_model(&ours, &tf_file(case, variant), &format!("{case}/{variant}"));
-            let (x, shape) = keras::npy_file(&keras::case_dir(case).join("test_x.npy"));
-            let (want, _) = keras::npy_file(
-                &keras::case_dir(case).join(format!("out_{variant}__litert_ref.npy")),
-            );
-            same_bits(
-                &run_f32(&ours, &x, shape[1]),
-                &want,
-                &format!("{case}/{variant}"),
-            );
+            equals_tf(case, variant, &ours);
         }
         let mut imported =
             TfliteConverter::from_tflite(&read(case, "model_float32.tflite")).unwrap();
@@ -238,16 +243,7 @@ fn case5_non_finite_weights() {
     for case in ["public_reports/case5", "public_reports/case5b"] {
         for variant in ["float32", "fp16", "dynamic"] {
             let ours = convert(case, variant).unwrap_or_else(|e| panic!("{case}/{variant}: {e}"));
-            assert_same_model(&ours, &tf_file(case, variant), &format!("{case}/{variant}"));
-            let (x, shape) = keras::npy_file(&keras::case_dir(case).join("test_x.npy"));
-            let (want, _) = keras::npy_file(
-                &keras::case_dir(case).join(format!("out_{variant}__litert_ref.npy")),
-            );
-            same_bits(
-                &run_f32(&ours, &x, shape[1]),
-                &want,
-                &format!("{case}/{variant}"),
-            );
+            equals_tf(case, variant, &ours);
         }
     }
     // The listed input in int8: TF keeps the FULLY_CONNECTED float (its weight has no
@@ -388,7 +384,7 @@ fn case4_converter_decision_table() {
     };
     let mut entries: Vec<&Value> = d["entries"].as_array().unwrap().iter().collect();
     entries.extend(d["big_model"]["entries"].as_array().unwrap());
-    let (mut checked, mut skipped) = (0, 0);
+    let (mut checked, skipped) = (0, 0);
     let mut failed = Vec::new();
     for e in entries {
         let s = |k: &str| e[k].as_str().unwrap();

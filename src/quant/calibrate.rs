@@ -285,7 +285,8 @@ pub fn calibrate_with(
         it.invoke_observed(&mut |idx: usize, vals: &[f32]| {
             fold(&mut ranges[idx], vals);
             if let (Some(b), Some(h)) = (bins, histograms.get_mut(idx)) {
-                h.get_or_insert_with(|| ActivationHistogram::new(b)).add(vals);
+                h.get_or_insert_with(|| ActivationHistogram::new(b))
+                    .add(vals);
             }
             // An in-place op's input is logged again with the op's output (TF's
             // calibrator's min/max). The histograms hold each tensor's own values only:
